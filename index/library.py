@@ -1,0 +1,194 @@
+"""The corpus as a whole: ingest files incrementally, list, show and remove papers.
+
+Incremental rules: bytes already ingested are skipped (under any file name); a file whose paper
+(same arXiv id) is already stored with other bytes replaces it; a paper left 'indexing' by an
+interrupted run is cleared and redone. Bad files fail alone, before the store is touched.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.chunking import Chunk, chunk_paper
+from ingest.paper import TABLE, Paper
+from ingest.parse import parse_pdf
+from ingest.pdf_open import IngestError, file_sha256
+from ingest.settings import Settings
+
+from .registry import READY, PaperRecord, Registry
+from .store import ChunkStore, make_client
+
+EMBED_BATCH = 32
+ADDED, REPLACED, RESUMED, UNCHANGED, DUPLICATE, FAILED = "added", "replaced", "resumed", "unchanged", "duplicate", "failed"
+
+
+@dataclass
+class IngestOutcome:
+    path: Path
+    status: str
+    message: str
+    paper_id: str | None = None
+    pages: int = 0
+    chunks: int = 0
+    parse_seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+
+class IngestProgress:
+    """Hooks the CLI and UI override to show progress; the default shows nothing."""
+
+    def file_started(self, path: Path, pages: int) -> None: ...
+    def pages_parsed(self, count: int) -> None: ...
+    def chunks_embedded(self, done: int, total: int) -> None: ...
+    def file_finished(self, outcome: IngestOutcome) -> None: ...
+
+
+class PaperNotFound(KeyError):
+    def __str__(self) -> str:
+        return f"no paper matches {self.args[0]!r} (see `papers list`)"
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files as given; folders become their PDFs, recursively, sorted."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf"))
+        else:
+            files.append(path)
+    return files
+
+
+class Library:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings.from_env()
+        self.registry = Registry(self.settings.registry_path)
+        self._store: ChunkStore | None = None
+        self._embedder = None
+
+    @property
+    def store(self) -> ChunkStore:
+        if self._store is None:
+            self._store = ChunkStore(make_client(self.settings.index_dir, self.settings.chroma_url))
+        return self._store
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from .embedder import Embedder
+
+            self._embedder = Embedder(self.settings.embed_model)
+        return self._embedder
+
+    # ---- ingest ---------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path | str], progress: IngestProgress | None = None) -> list[IngestOutcome]:
+        progress = progress or IngestProgress()
+        outcomes = []
+        for path in expand_paths(paths):
+            outcome = self.ingest_file(path, progress)
+            progress.file_finished(outcome)
+            outcomes.append(outcome)
+        return outcomes
+
+    def ingest_file(self, path: Path, progress: IngestProgress | None = None) -> IngestOutcome:
+        progress = progress or IngestProgress()
+        path = Path(path)
+        try:
+            return self._ingest_file(path, progress)
+        except IngestError as exc:
+            return IngestOutcome(path, FAILED, exc.reason)
+
+    def _ingest_file(self, path: Path, progress: IngestProgress) -> IngestOutcome:
+        sha = file_sha256(path) if path.is_file() else ""
+        known, known_path = self.registry.by_file(sha) if sha else (None, None)
+        if known is not None and known.status == READY:
+            same_name = known_path == str(path.resolve())
+            return IngestOutcome(
+                path, UNCHANGED if same_name else DUPLICATE,
+                "unchanged, skipped" if same_name else f"same file as {known.paper_id} ({Path(known_path).name}), skipped",
+                known.paper_id, known.pages, known.chunks)
+
+        started = time.perf_counter()
+        paper = parse_pdf(path, self.settings, sha, on_open=lambda n: progress.file_started(path, n),
+                          on_pages=progress.pages_parsed)
+        parse_seconds = time.perf_counter() - started
+        previous = self.registry.get(paper.paper_id)
+        chunks = chunk_paper(paper, self.embedder.count_tokens, self._chunk_budget())
+
+        started = time.perf_counter()
+        vectors = self._embed(chunks, progress)
+        embed_seconds = time.perf_counter() - started
+
+        self.registry.begin(_record_for(paper, path, len(chunks), parse_seconds, self.embedder.name))
+        self._write_parsed(paper)
+        self.store.delete_paper(paper.paper_id)  # old version or leftovers of an interrupted run
+        self.store.add(chunks, vectors, {"arxiv_id": paper.arxiv_id or "", "title": paper.title})
+        self.registry.finish(paper.paper_id, sha, str(path.resolve()), len(chunks), embed_seconds)
+
+        if previous is None:
+            status, message = ADDED, "added"
+        elif previous.status != READY:
+            status, message = RESUMED, "interrupted earlier, re-indexed"
+        else:
+            status, message = REPLACED, f"changed, replaced the version from {previous.source}"
+        return IngestOutcome(path, status, message, paper.paper_id, paper.page_count, len(chunks),
+                             parse_seconds, embed_seconds)
+
+    def _chunk_budget(self) -> int:
+        return min(self.settings.chunk_tokens, self.embedder.max_tokens)
+
+    def _embed(self, chunks: list[Chunk], progress: IngestProgress):
+        import numpy as np
+
+        parts = []
+        for start in range(0, len(chunks), EMBED_BATCH):
+            parts.append(self.embedder.embed_passages([c.embed_text for c in chunks[start : start + EMBED_BATCH]]))
+            progress.chunks_embedded(min(start + EMBED_BATCH, len(chunks)), len(chunks))
+        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dimension), np.float32)
+
+    def _write_parsed(self, paper: Paper) -> None:
+        folder = self.settings.parsed_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{paper.paper_id}.json.tmp"
+        tmp.write_text(json.dumps(paper.to_dict(), ensure_ascii=False))
+        os.replace(tmp, folder / f"{paper.paper_id}.json")
+
+    # ---- read and remove ------------------------------------------------------------------
+    def papers(self) -> list[PaperRecord]:
+        return self.registry.all()
+
+    def resolve(self, key: str) -> PaperRecord:
+        """A paper by id, arXiv id (with or without version) or a unique title fragment."""
+        key = key.strip()
+        records = self.registry.all()
+        for record in records:
+            if key in (record.paper_id, record.arxiv_id) or key.split("v")[0] == record.arxiv_id:
+                return record
+        matches = [r for r in records if key.lower() in r.title.lower()]
+        if len(matches) == 1:
+            return matches[0]
+        raise PaperNotFound(key)
+
+    def parsed(self, paper_id: str) -> Paper:
+        return Paper.from_dict(json.loads((self.settings.parsed_dir / f"{paper_id}.json").read_text()))
+
+    def remove(self, key: str) -> PaperRecord:
+        record = self.resolve(key)
+        self.store.delete_paper(record.paper_id)
+        (self.settings.parsed_dir / f"{record.paper_id}.json").unlink(missing_ok=True)
+        self.registry.remove(record.paper_id)
+        return record
+
+
+def _record_for(paper: Paper, path: Path, chunks: int, parse_seconds: float, model: str) -> PaperRecord:
+    return PaperRecord(
+        paper_id=paper.paper_id, arxiv_id=paper.arxiv_id, title=paper.title, authors=paper.authors,
+        pages=paper.page_count, chunks=chunks, sections=len(paper.sections),
+        references_count=len(paper.references),
+        tables=sum(1 for s in paper.sections for b in s.blocks if b.kind == TABLE),
+        sha256=paper.sha256, source=path.name, status="", embed_model=model,
+        parse_seconds=round(parse_seconds, 3), embed_seconds=0.0, updated_at=0.0)

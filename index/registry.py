@@ -1,0 +1,120 @@
+"""The paper registry: what is in the corpus, from which file bytes, and whether it finished.
+
+SQLite (one file under the data directory) so every state change is one atomic commit. A paper is
+marked 'indexing' before its chunks are written and 'ready' after; a run killed in between leaves
+'indexing', and the next ingest of that paper clears its chunks and starts over.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+READY, INDEXING = "ready", "indexing"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS papers (
+    paper_id TEXT PRIMARY KEY,
+    arxiv_id TEXT,
+    title TEXT NOT NULL,
+    authors TEXT NOT NULL DEFAULT '[]',
+    pages INTEGER NOT NULL,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    sections INTEGER NOT NULL DEFAULT 0,
+    references_count INTEGER NOT NULL DEFAULT 0,
+    tables INTEGER NOT NULL DEFAULT 0,
+    sha256 TEXT NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    embed_model TEXT NOT NULL DEFAULT '',
+    parse_seconds REAL NOT NULL DEFAULT 0,
+    embed_seconds REAL NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+    sha256 TEXT PRIMARY KEY,
+    paper_id TEXT NOT NULL,
+    path TEXT NOT NULL
+);
+"""
+
+
+@dataclass
+class PaperRecord:
+    paper_id: str
+    arxiv_id: str | None
+    title: str
+    authors: list[str]
+    pages: int
+    chunks: int
+    sections: int
+    references_count: int
+    tables: int
+    sha256: str
+    source: str
+    status: str
+    embed_model: str
+    parse_seconds: float
+    embed_seconds: float
+    updated_at: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Registry:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _record(self, row: sqlite3.Row | None) -> PaperRecord | None:
+        if row is None:
+            return None
+        data = dict(row)
+        data["authors"] = json.loads(data["authors"])
+        return PaperRecord(**data)
+
+    def get(self, paper_id: str) -> PaperRecord | None:
+        return self._record(self.db.execute("SELECT * FROM papers WHERE paper_id=?", (paper_id,)).fetchone())
+
+    def all(self) -> list[PaperRecord]:
+        rows = self.db.execute("SELECT * FROM papers ORDER BY paper_id").fetchall()
+        return [self._record(r) for r in rows]
+
+    def by_file(self, sha256: str) -> tuple[PaperRecord | None, str | None]:
+        """The paper these exact bytes were ingested as, and the path they came from."""
+        row = self.db.execute("SELECT paper_id, path FROM files WHERE sha256=?", (sha256,)).fetchone()
+        if row is None:
+            return None, None
+        return self.get(row["paper_id"]), row["path"]
+
+    def begin(self, record: PaperRecord) -> None:
+        """Mark the paper as being (re)indexed from these bytes, before any chunk is written."""
+        record.status, record.updated_at = INDEXING, time.time()
+        data = record.to_dict()
+        data["authors"] = json.dumps(record.authors, ensure_ascii=False)
+        columns = ", ".join(data)
+        with self.db:
+            self.db.execute("DELETE FROM files WHERE paper_id=?", (record.paper_id,))
+            self.db.execute(f"INSERT OR REPLACE INTO papers ({columns}) VALUES ({', '.join('?' * len(data))})",
+                            tuple(data.values()))
+
+    def finish(self, paper_id: str, sha256: str, path: str, chunks: int, embed_seconds: float) -> None:
+        with self.db:
+            self.db.execute("UPDATE papers SET status=?, chunks=?, embed_seconds=?, updated_at=? WHERE paper_id=?",
+                            (READY, chunks, embed_seconds, time.time(), paper_id))
+            self.db.execute("INSERT OR REPLACE INTO files (sha256, paper_id, path) VALUES (?, ?, ?)",
+                            (sha256, paper_id, path))
+
+    def remove(self, paper_id: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM files WHERE paper_id=?", (paper_id,))
+            self.db.execute("DELETE FROM papers WHERE paper_id=?", (paper_id,))

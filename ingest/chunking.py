@@ -1,0 +1,155 @@
+"""Cut a parsed paper into retrieval chunks that follow its sections.
+
+A chunk never crosses a section boundary. Size is counted with the embedding model's own tokenizer
+(passed in as `count_tokens`) on the exact text that gets embedded, so nothing is silently truncated.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .paper import BODY, CAPTION, TABLE, Paper, Section
+
+ABSTRACT, REFERENCE = "abstract", "reference"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
+
+
+@dataclass
+class Chunk:
+    chunk_id: str
+    paper_id: str
+    index: int
+    kind: str  # abstract | body | table | caption | reference
+    section: str  # the section's own title
+    section_path: str  # "3. Method > 3.2 Training"
+    page_start: int
+    page_end: int
+    text: str  # what is shown and quoted
+    embed_text: str  # what is embedded: title and section as context, then the text
+
+    @property
+    def pages(self) -> str:
+        return str(self.page_start) if self.page_start == self.page_end else f"{self.page_start}-{self.page_end}"
+
+
+@dataclass
+class _Piece:
+    text: str
+    page: int
+
+
+def _header(paper: Paper, section_path: str) -> str:
+    return f"{paper.title} | {section_path}\n"
+
+
+def _split_long(text: str, budget: int, count_tokens: Callable[[str], int]) -> list[str]:
+    """Split text over budget at sentence ends, then at word boundaries as a last resort."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        if count_tokens(sentence) <= budget:
+            pieces.append(sentence)
+            continue
+        words, current = sentence.split(" "), []
+        for word in words:
+            if current and count_tokens(" ".join(current + [word])) > budget:
+                pieces.append(" ".join(current))
+                current = []
+            current.append(word)
+        if current:
+            pieces.append(" ".join(current))
+    return pieces
+
+
+def _pack(pieces: list[_Piece], header: str, budget: int, count_tokens: Callable[[str], int],
+          joiner: str = "\n") -> list[list[_Piece]]:
+    """Greedy packing of consecutive pieces so header + joined text stays within budget."""
+    header_tokens = count_tokens(header)
+    room = budget - header_tokens
+    units: list[_Piece] = []
+    for piece in pieces:
+        if count_tokens(piece.text) <= room:
+            units.append(piece)
+        else:
+            units.extend(_Piece(part, piece.page) for part in _split_long(piece.text, room, count_tokens))
+    groups, current, used = [], [], 0
+    for unit in units:
+        size = count_tokens(unit.text) + 1
+        if current and used + size > room:
+            groups.append(current)
+            current, used = [], 0
+        current.append(unit)
+        used += size
+    if current:
+        groups.append(current)
+    # token counts of parts do not add up exactly; re-check the joined text and split again if needed
+    checked = []
+    for group in groups:
+        if len(group) > 1 and count_tokens(header + joiner.join(p.text for p in group)) > budget:
+            half = len(group) // 2
+            checked.extend([group[:half], group[half:]])
+        else:
+            checked.append(group)
+    return checked
+
+
+def _table_pieces(text: str, page: int) -> list[_Piece]:
+    """A long markdown table is cut by rows; every part keeps the caption and header rows."""
+    lines = text.split("\n")
+    head_end = next((i + 1 for i, line in enumerate(lines) if re.match(r"^\|?\s*:?-{3,}", line)), 0)
+    head = "\n".join(lines[:head_end])
+    rows = lines[head_end:]
+    return [_Piece(f"{head}\n{row}" if head else row, page) for row in rows] if head else [_Piece(text, page)]
+
+
+class _Builder:
+    def __init__(self, paper: Paper, budget: int, count_tokens: Callable[[str], int]):
+        self.paper, self.budget, self.count_tokens = paper, budget, count_tokens
+        self.chunks: list[Chunk] = []
+
+    def add(self, kind: str, section: str, path: str, pieces: list[_Piece], joiner: str = "\n") -> None:
+        if not pieces:
+            return
+        header = _header(self.paper, path)
+        for group in _pack(pieces, header, self.budget, self.count_tokens, joiner):
+            text = joiner.join(p.text for p in group)
+            index = len(self.chunks)
+            self.chunks.append(Chunk(
+                chunk_id=f"{self.paper.paper_id}:{self.paper.sha256[:8]}:{index:04d}",
+                paper_id=self.paper.paper_id, index=index, kind=kind, section=section, section_path=path,
+                page_start=min(p.page for p in group), page_end=max(p.page for p in group),
+                text=text, embed_text=header + text))
+
+    def add_table(self, section: Section, text: str, page: int) -> None:
+        whole = [_Piece(text, page)]
+        if self.count_tokens(_header(self.paper, section.path_text) + text) <= self.budget:
+            self.add(TABLE, section.title, section.path_text, whole)
+            return
+        rows = _table_pieces(text, page)
+        head = rows[0].text.rsplit("\n", 1)[0] if len(rows) > 1 else ""
+        body = [_Piece(r.text.rsplit("\n", 1)[-1], page) for r in rows] if head else rows
+        header_budget = self.budget - self.count_tokens(head)
+        for group in _pack(body, _header(self.paper, section.path_text), header_budget, self.count_tokens):
+            self.add(TABLE, section.title, section.path_text,
+                     [_Piece("\n".join([head] + [p.text for p in group]) if head else "\n".join(p.text for p in group), page)])
+
+
+def chunk_paper(paper: Paper, count_tokens: Callable[[str], int], max_tokens: int) -> list[Chunk]:
+    """All chunks of a paper: abstract, then each section's body, tables and captions, then references."""
+    builder = _Builder(paper, max_tokens, count_tokens)
+    if paper.abstract:
+        builder.add(ABSTRACT, "Abstract", "Abstract", [_Piece(paper.abstract, paper.abstract_page)])
+    for section in paper.sections:
+        if section.title.strip().lower() == "abstract":
+            continue
+        body = [_Piece(b.text, b.page) for b in section.blocks if b.kind == BODY]
+        builder.add(BODY, section.title, section.path_text, body)  # text flows around figures and tables
+        for block in section.blocks:
+            if block.kind == TABLE:
+                builder.add_table(section, block.text, block.page)
+            elif block.kind == CAPTION:
+                builder.add(CAPTION, section.title, section.path_text, [_Piece(block.text, block.page)])
+    if paper.references:
+        entries = [_Piece(f"[{r.number}] {r.text}", r.page) for r in paper.references]
+        builder.add(REFERENCE, "References", "References", entries)
+    return builder.chunks

@@ -1,0 +1,67 @@
+"""Paper-level metadata: arXiv id, title and authors from page 1, the file name and the PDF info."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pymupdf
+
+# new-style ids (2007+): YYMM.NNNNN with optional version
+ARXIV_ID = r"(\d{4}\.\d{4,5})(?:v\d+)?"
+_STAMP = re.compile(r"arXiv:\s*" + ARXIV_ID + r"\s*\[[\w.\-]+\]", re.I)  # the sideways stamp
+_ARXIV_MENTION = re.compile(r"(?:arXiv:\s*|arxiv\.org/(?:abs|pdf)/)" + ARXIV_ID, re.I)
+_FILENAME = re.compile(r"^(?:arxiv[_\-.]?)?" + ARXIV_ID + r"(?:\.pdf)?$", re.I)
+
+
+def arxiv_id_from(doc: pymupdf.Document, path: Path) -> str | None:
+    """The stamp on page 1 wins, then the file name, then an arXiv self-reference on page 1.
+
+    Later pages are not searched: their arXiv ids are citations of other papers.
+    """
+    first_page = doc[0].get_text("text")
+    if match := _STAMP.search(first_page):
+        return match.group(1)
+    if match := _FILENAME.match(path.stem if path.suffix.lower() == ".pdf" else path.name):
+        return match.group(1)
+    header = first_page[:1500]  # self-references sit in the title block, not in page-1 footnotes
+    if match := _ARXIV_MENTION.search(header):
+        return match.group(1)
+    return None
+
+
+def largest_font_line(page: pymupdf.Page) -> str:
+    """Fallback title: the horizontal line(s) set in the largest font on the page."""
+    best_size, parts = 0.0, []
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            if line["dir"] != (1.0, 0.0):
+                continue  # skip the rotated arXiv stamp
+            text = " ".join(span["text"] for span in line["spans"]).strip()
+            if len(text) < 4:
+                continue
+            size = max(span["size"] for span in line["spans"])
+            if size > best_size + 0.5:
+                best_size, parts = size, [text]
+            elif abs(size - best_size) <= 0.5:
+                parts.append(text)
+    return " ".join(parts)[:300]
+
+
+_AFFILIATION = re.compile(
+    r"universit|institut|laborator|school|college|department|inc\b|corp|@|http|\d{5}|research|team", re.I
+)
+
+
+def authors_from(front_matter: list[str]) -> list[str]:
+    """Best effort: names from the short lines between title and abstract, affiliations dropped."""
+    names: list[str] = []
+    for text in front_matter:
+        if len(text) > 400:
+            break
+        for piece in re.split(r",|;|\band\b|\n|\s{2,}|·", text):
+            piece = re.sub(r"[\d*†‡§¶∗]+$", "", piece.strip()).strip(" ,*")
+            if not piece or _AFFILIATION.search(piece) or len(piece) > 60:
+                continue
+            if re.fullmatch(r"[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,4}", piece) or re.fullmatch(r"[\w\-]+-AI", piece):
+                names.append(piece)
+    return names[:50]

@@ -1,0 +1,69 @@
+"""The structured paper that parsing produces and everything downstream reads.
+
+Plain dataclasses (JSON round-trip via `to_dict`/`from_dict`) so a parsed paper can be cached on
+disk and read back by the report and similarity stages without re-parsing the PDF.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Layout classes from pymupdf-layout that carry readable content, mapped to our block kinds.
+BODY, TABLE, CAPTION = "body", "table", "caption"
+
+
+@dataclass
+class Block:
+    kind: str  # body | table | caption
+    text: str
+    page: int  # 1-based
+
+
+@dataclass
+class Section:
+    title: str
+    level: int  # 1 = top-level section
+    page: int  # page the heading is on, 1-based
+    path: list[str] = field(default_factory=list)  # ancestor titles then own title
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def path_text(self) -> str:
+        return " > ".join(self.path)
+
+
+@dataclass
+class Reference:
+    number: int  # 1-based position in the reference list
+    text: str
+    page: int
+
+
+@dataclass
+class Paper:
+    paper_id: str  # arXiv id when known, else "sha-<first 12 hex of the file hash>"
+    arxiv_id: str | None
+    title: str
+    authors: list[str]
+    abstract: str
+    abstract_page: int
+    page_count: int
+    sections: list[Section]
+    references: list[Reference]
+    sha256: str
+    source: str  # file name it was parsed from
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Paper":
+        sections = [
+            Section(**{**s, "blocks": [Block(**b) for b in s["blocks"]]}) for s in data["sections"]
+        ]
+        references = [Reference(**r) for r in data["references"]]
+        return cls(**{**data, "sections": sections, "references": references})
+
+    @property
+    def url(self) -> str | None:
+        return f"http://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None

@@ -1,0 +1,60 @@
+"""PDF file -> Paper: the one entry point of the ingest stage."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .layout import clean_text, layout_boxes
+from .metadata import arxiv_id_from, authors_from, largest_font_line
+from .paper import Paper
+from .pdf_open import IngestError, file_sha256, open_pdf
+from .settings import Settings
+from .structure import build_structure
+
+
+def paper_id_for(arxiv_id: str | None, sha256: str) -> str:
+    return arxiv_id or f"sha-{sha256[:12]}"
+
+
+def parse_pdf(
+    path: Path,
+    settings: Settings,
+    sha256: str | None = None,
+    on_open: Callable[[int], None] | None = None,
+    on_pages: Callable[[int], None] | None = None,
+) -> Paper:
+    """Parse one PDF. Raises IngestError with a one-line reason for files that cannot be used.
+
+    `on_open(page_count)` and `on_pages(pages_just_parsed)` report progress.
+    """
+    path = Path(path)
+    doc = open_pdf(path, settings.max_pdf_mb, settings.max_pages)
+    try:
+        if on_open:
+            on_open(doc.page_count)
+        sha256 = sha256 or file_sha256(path)
+        arxiv_id = arxiv_id_from(doc, path)
+        try:
+            boxes = layout_boxes(doc, on_pages)
+        except Exception as exc:  # a page the layout engine cannot read
+            raise IngestError(path, f"layout analysis failed ({type(exc).__name__}: {exc})") from None
+        info_title = clean_text(doc.metadata.get("title") or "")
+        fallback = largest_font_line(doc[0]) or info_title or path.stem
+        structure = build_structure(boxes, fallback)
+        if not structure.sections and not structure.abstract:
+            raise IngestError(path, "no readable text found by layout analysis")
+        return Paper(
+            paper_id=paper_id_for(arxiv_id, sha256),
+            arxiv_id=arxiv_id,
+            title=structure.title,
+            authors=authors_from(structure.front_matter[:6]),
+            abstract=structure.abstract,
+            abstract_page=structure.abstract_page,
+            page_count=doc.page_count,
+            sections=structure.sections,
+            references=structure.references,
+            sha256=sha256,
+            source=path.name,
+        )
+    finally:
+        doc.close()

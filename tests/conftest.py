@@ -1,0 +1,52 @@
+"""Shared fixtures: an isolated data directory per test, the project's prepared models, the shared corpus."""
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import ingest.settings  # noqa: E402  (pins the offline environment for the whole test run)
+
+SHARED = Path(os.environ.get("PAPERS_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus" / "pdf"
+MODELS = ROOT / "data" / "models"
+
+
+def manifest() -> list[dict]:
+    path = CORPUS.parent / "MANIFEST.tsv"
+    if not path.exists():
+        return []
+    return list(csv.DictReader(path.open(), delimiter="\t"))
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh PAPERS_HOME; models come from the project's data/models prepared by `make setup`."""
+    monkeypatch.setenv("PAPERS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PAPERS_MODELS", str(MODELS))
+    monkeypatch.delenv("PAPERS_CHROMA_URL", raising=False)
+    return tmp_path / "home"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index.embedder import Embedder
+
+    return Embedder(MODELS / ingest.settings.EMBED_MODEL_DIRNAME)
+
+
+@pytest.fixture(scope="session")
+def synthetic_pdf(tmp_path_factory) -> Path:
+    from pdf_factory import make_paper_pdf
+
+    return make_paper_pdf(tmp_path_factory.mktemp("synthetic") / "2401.01234.pdf")
+
+
+def needs_corpus():
+    return pytest.mark.skipif(not CORPUS.exists(), reason=f"shared corpus not found at {CORPUS}")
