@@ -31,9 +31,13 @@ class Embedder:
         self.dimension = int(self.model.get_embedding_dimension())
         # the model's hard input limit, prefix included
         self.max_tokens = int(self.model.max_seq_length)
+        # the fast backend counts without truncating or warning about over-long inputs
+        self._backend = getattr(self.model.tokenizer, "backend_tokenizer", None)
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for this passage, special tokens and the prefix included."""
+        if self._backend is not None:
+            return len(self._backend.encode(PASSAGE_PREFIX + text, add_special_tokens=True).ids)
         return len(self.model.tokenizer(PASSAGE_PREFIX + text, add_special_tokens=True)["input_ids"])
 
     def _encode(self, texts: list[str]) -> np.ndarray:

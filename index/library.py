@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ingest.chunking import Chunk, chunk_paper
 from ingest.paper import TABLE, Paper
 from ingest.parse import parse_pdf
-from ingest.pdf_open import IngestError, file_sha256
+from ingest.pdf_open import IngestError, check_file, file_sha256
 from ingest.settings import Settings
 
 from .registry import READY, PaperRecord, Registry
@@ -42,8 +44,8 @@ class IngestProgress:
     """Hooks the CLI and UI override to show progress; the default shows nothing."""
 
     def file_started(self, path: Path, pages: int) -> None: ...
-    def pages_parsed(self, count: int) -> None: ...
-    def chunks_embedded(self, done: int, total: int) -> None: ...
+    def pages_parsed(self, path: Path, count: int) -> None: ...
+    def chunks_embedded(self, path: Path, done: int, total: int) -> None: ...
     def file_finished(self, outcome: IngestOutcome) -> None: ...
 
 
@@ -86,6 +88,8 @@ class Library:
 
     # ---- ingest ---------------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path | str], progress: IngestProgress | None = None) -> list[IngestOutcome]:
+        """Ingest files one after another (on 2 cores, parsing and embedding side by side measured
+        slower than in turn: both are CPU-bound)."""
         progress = progress or IngestProgress()
         outcomes = []
         for path in expand_paths(paths):
@@ -97,33 +101,49 @@ class Library:
     def ingest_file(self, path: Path, progress: IngestProgress | None = None) -> IngestOutcome:
         progress = progress or IngestProgress()
         path = Path(path)
+        sha, known = self._check_known(path)
+        if known is not None:
+            return known
+
+        def parse_and_index() -> IngestOutcome:
+            paper = parse_pdf(path, self.settings, sha, on_open=lambda n: progress.file_started(path, n),
+                              on_pages=lambda n: progress.pages_parsed(path, n))
+            return self._index(path, sha, paper, progress)
+
+        return self._guarded(path, parse_and_index)
+
+    @staticmethod
+    def _guarded(path: Path, work) -> IngestOutcome:
         try:
-            return self._ingest_file(path, progress)
+            return work()
         except IngestError as exc:
             return IngestOutcome(path, FAILED, exc.reason)
 
-    def _ingest_file(self, path: Path, progress: IngestProgress) -> IngestOutcome:
-        sha = file_sha256(path) if path.is_file() else ""
-        known, known_path = self.registry.by_file(sha) if sha else (None, None)
-        if known is not None and known.status == READY:
-            same_name = known_path == str(path.resolve())
-            return IngestOutcome(
-                path, UNCHANGED if same_name else DUPLICATE,
-                "unchanged, skipped" if same_name else f"same file as {known.paper_id} ({Path(known_path).name}), skipped",
-                known.paper_id, known.pages, known.chunks)
+    def _check_known(self, path: Path) -> tuple[str, IngestOutcome | None]:
+        """(sha256, outcome) where the outcome is set when the file needs no work: already
+        ingested under this or another name, or unreadable."""
+        try:
+            check_file(path, self.settings.max_pdf_mb)
+        except IngestError as exc:
+            return "", IngestOutcome(path, FAILED, exc.reason)
+        sha = file_sha256(path)
+        known, known_path = self.registry.by_file(sha)
+        if known is None or known.status != READY:
+            return sha, None
+        if known_path == str(path.resolve()):
+            return sha, IngestOutcome(path, UNCHANGED, "unchanged, skipped", known.paper_id, known.pages, known.chunks)
+        return sha, IngestOutcome(path, DUPLICATE, f"same file as {known.paper_id} ({Path(known_path).name}), skipped",
+                                  known.paper_id, known.pages, known.chunks)
 
-        started = time.perf_counter()
-        paper = parse_pdf(path, self.settings, sha, on_open=lambda n: progress.file_started(path, n),
-                          on_pages=progress.pages_parsed)
-        parse_seconds = time.perf_counter() - started
+    def _index(self, path: Path, sha: str, paper: Paper, progress: IngestProgress) -> IngestOutcome:
+        """Embed first, then swap the paper's chunks in the store between 'indexing' and 'ready'."""
         previous = self.registry.get(paper.paper_id)
         chunks = chunk_paper(paper, self.embedder.count_tokens, self._chunk_budget())
-
         started = time.perf_counter()
-        vectors = self._embed(chunks, progress)
+        vectors = self._embed(chunks, lambda done: progress.chunks_embedded(path, done, len(chunks)))
         embed_seconds = time.perf_counter() - started
 
-        self.registry.begin(_record_for(paper, path, len(chunks), parse_seconds, self.embedder.name))
+        self.registry.begin(_record_for(paper, path, len(chunks), self.embedder.name))
         self._write_parsed(paper)
         self.store.delete_paper(paper.paper_id)  # old version or leftovers of an interrupted run
         self.store.add(chunks, vectors, {"arxiv_id": paper.arxiv_id or "", "title": paper.title})
@@ -136,19 +156,20 @@ class Library:
         else:
             status, message = REPLACED, f"changed, replaced the version from {previous.source}"
         return IngestOutcome(path, status, message, paper.paper_id, paper.page_count, len(chunks),
-                             parse_seconds, embed_seconds)
+                             paper.parse_seconds, embed_seconds)
 
     def _chunk_budget(self) -> int:
         return min(self.settings.chunk_tokens, self.embedder.max_tokens)
 
-    def _embed(self, chunks: list[Chunk], progress: IngestProgress):
-        import numpy as np
-
-        parts = []
-        for start in range(0, len(chunks), EMBED_BATCH):
-            parts.append(self.embedder.embed_passages([c.embed_text for c in chunks[start : start + EMBED_BATCH]]))
-            progress.chunks_embedded(min(start + EMBED_BATCH, len(chunks)), len(chunks))
-        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dimension), np.float32)
+    def _embed(self, chunks: list[Chunk], on_done) -> "np.ndarray":
+        """Vectors in chunk order, computed shortest-first so batches carry little padding."""
+        order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].embed_text))
+        vectors = np.zeros((len(chunks), self.embedder.dimension), np.float32)
+        for start in range(0, len(order), EMBED_BATCH):
+            batch = order[start : start + EMBED_BATCH]
+            vectors[batch] = self.embedder.embed_passages([chunks[i].embed_text for i in batch])
+            on_done(min(start + EMBED_BATCH, len(order)))
+        return vectors
 
     def _write_parsed(self, paper: Paper) -> None:
         folder = self.settings.parsed_dir
@@ -184,11 +205,11 @@ class Library:
         return record
 
 
-def _record_for(paper: Paper, path: Path, chunks: int, parse_seconds: float, model: str) -> PaperRecord:
+def _record_for(paper: Paper, path: Path, chunks: int, model: str) -> PaperRecord:
     return PaperRecord(
         paper_id=paper.paper_id, arxiv_id=paper.arxiv_id, title=paper.title, authors=paper.authors,
         pages=paper.page_count, chunks=chunks, sections=len(paper.sections),
         references_count=len(paper.references),
         tables=sum(1 for s in paper.sections for b in s.blocks if b.kind == TABLE),
         sha256=paper.sha256, source=path.name, status="", embed_model=model,
-        parse_seconds=round(parse_seconds, 3), embed_seconds=0.0, updated_at=0.0)
+        parse_seconds=round(paper.parse_seconds, 3), embed_seconds=0.0, updated_at=0.0)

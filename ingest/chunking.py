@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .paper import BODY, CAPTION, TABLE, Paper, Section
 
 ABSTRACT, REFERENCE = "abstract", "reference"
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])|(?<=[。！？])")
 
 
 @dataclass
@@ -43,15 +43,37 @@ def _header(paper: Paper, section_path: str) -> str:
     return f"{paper.title} | {section_path}\n"
 
 
+def _cut_to_budget(text: str, budget: int, count_tokens: Callable[[str], int]) -> list[str]:
+    """Last resort for text with no spaces (CJK, long URLs): the longest prefixes that fit."""
+    parts = []
+    while text:
+        low, high = 1, len(text)
+        while low < high:  # largest prefix length whose token count fits
+            middle = (low + high + 1) // 2
+            if count_tokens(text[:middle]) <= budget:
+                low = middle
+            else:
+                high = middle - 1
+        parts.append(text[:low])
+        text = text[low:]
+    return parts
+
+
 def _split_long(text: str, budget: int, count_tokens: Callable[[str], int]) -> list[str]:
-    """Split text over budget at sentence ends, then at word boundaries as a last resort."""
+    """Split text over budget at sentence ends, then at spaces, then anywhere."""
     pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in filter(None, _SENTENCE_END.split(text)):
         if count_tokens(sentence) <= budget:
             pieces.append(sentence)
             continue
-        words, current = sentence.split(" "), []
-        for word in words:
+        current: list[str] = []
+        for word in sentence.split(" "):
+            if count_tokens(word) > budget:
+                if current:
+                    pieces.append(" ".join(current))
+                    current = []
+                pieces.extend(_cut_to_budget(word, budget, count_tokens))
+                continue
             if current and count_tokens(" ".join(current + [word])) > budget:
                 pieces.append(" ".join(current))
                 current = []

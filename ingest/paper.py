@@ -52,6 +52,7 @@ class Paper:
     references: list[Reference]
     sha256: str
     source: str  # file name it was parsed from
+    parse_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

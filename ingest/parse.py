@@ -1,6 +1,7 @@
 """PDF file -> Paper: the one entry point of the ingest stage."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def parse_pdf(
     `on_open(page_count)` and `on_pages(pages_just_parsed)` report progress.
     """
     path = Path(path)
+    started = time.perf_counter()
     doc = open_pdf(path, settings.max_pdf_mb, settings.max_pages)
     try:
         if on_open:
@@ -55,6 +57,7 @@ def parse_pdf(
             references=structure.references,
             sha256=sha256,
             source=path.name,
+            parse_seconds=time.perf_counter() - started,
         )
     finally:
         doc.close()

@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .hyphens import apply_repairs, compound_repairs
 from .layout import LayoutBox
 from .paper import BODY, CAPTION, TABLE, Block, Reference, Section
 from .references import is_reference_heading, split_references
@@ -160,7 +161,16 @@ def build_structure(boxes: list[LayoutBox], fallback_title: str) -> Structure:
     if not structure.abstract:
         structure.abstract, structure.abstract_page = _longest_front_paragraph(structure, boxes)
     structure.references = split_references(reference_blocks)
+    _repair_compounds(structure)
     return structure
+
+
+def _repair_compounds(structure: Structure) -> None:
+    blocks = [b for s in structure.sections for b in s.blocks]
+    repairs = compound_repairs([structure.abstract] + [b.text for b in blocks])
+    structure.abstract = apply_repairs(structure.abstract, repairs)
+    for block in blocks:
+        block.text = apply_repairs(block.text, repairs)
 
 
 def _last_block(section: Section | None) -> Block | None:

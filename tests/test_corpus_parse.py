@@ -41,7 +41,8 @@ def test_real_paper_structure(row, embedder):
     pages = [s.page for s in numbered]
     assert pages == sorted(pages), "numbered sections come in page order"
     assert len(paper.references) >= 15
-    assert all(len(r.text) < 1500 for r in paper.references), "entries are split, not glued together"
+    lengths = sorted(len(r.text) for r in paper.references)  # a 100-author entry is long, most are not
+    assert lengths[len(lengths) // 2] < 400 and lengths[-1] < 3000, "entries are split, not glued together"
     chunks = chunk_paper(paper, embedder.count_tokens, 320)
     assert all(1 <= c.page_start <= c.page_end <= paper.page_count for c in chunks)
     assert max(embedder.count_tokens(c.embed_text) for c in chunks) <= 320
@@ -55,3 +56,10 @@ def test_publisher_layouts_parse(name):
     paper = _parsed(str(LAYOUT / name))
     assert paper.title and len(paper.sections) >= 2
     assert sum(len(b.text) for s in paper.sections for b in s.blocks) > 2000
+
+
+def test_line_broken_model_names_keep_their_hyphen():
+    paper = _parsed(str(CORPUS / "2501.12948.pdf"))
+    text = " ".join([paper.abstract] + [b.text for s in paper.sections for b in s.blocks])
+    assert text.count("DeepSeek-R1") > 50
+    assert "DeepSeekR1" not in text

@@ -1,4 +1,4 @@
-"""Terminal progress for ingest: one bar per file, one overall bar in pages (pages/s shown)."""
+"""Terminal progress for ingest: a bar for the current file, one overall bar in pages (pages/s)."""
 from __future__ import annotations
 
 import sys
@@ -23,41 +23,38 @@ class TqdmIngestProgress(IngestProgress):
         self.overall = tqdm(total=sum(_page_count(f) for f in files), unit="page", desc=f"{len(files)} files",
                             position=0, dynamic_ncols=True, file=sys.stderr)
         self.file_bar: tqdm | None = None
-        self.file_pages = self.file_done = 0
+        self.parsed = 0  # pages of the current file already counted in the overall bar
 
     def __enter__(self) -> "TqdmIngestProgress":
         return self
 
     def __exit__(self, *exc) -> None:
-        self._close_file_bar()
-        self.overall.close()
-
-    def _close_file_bar(self) -> None:
         if self.file_bar is not None:
             self.file_bar.close()
-            self.file_bar = None
+        self.overall.close()
 
     def file_started(self, path: Path, pages: int) -> None:
-        self.file_pages, self.file_done = pages, 0
         self.file_bar = tqdm(total=pages, unit="page", desc=path.name[:32], position=1, leave=False,
                              dynamic_ncols=True, file=sys.stderr)
 
-    def pages_parsed(self, count: int) -> None:
-        self.file_done += count
+    def pages_parsed(self, path: Path, count: int) -> None:
+        self.parsed += count
         self.overall.update(count)
         if self.file_bar is not None:
             self.file_bar.update(count)
             self.file_bar.set_postfix_str("parsing")
 
-    def chunks_embedded(self, done: int, total: int) -> None:
+    def chunks_embedded(self, path: Path, done: int, total: int) -> None:
         if self.file_bar is not None:
             self.file_bar.set_postfix_str(f"embedding {done}/{total} chunks")
 
     def file_finished(self, outcome: IngestOutcome) -> None:
-        self._close_file_bar()
-        if self.file_done == 0:  # skipped or rejected before parsing: count its pages as done
-            self.overall.update(_page_count(outcome.path) if outcome.status != FAILED else 0)
-        self.file_done = 0
+        if self.file_bar is not None:
+            self.file_bar.close()
+            self.file_bar = None
+        if not self.parsed and outcome.status != FAILED:
+            self.overall.update(_page_count(outcome.path))  # skipped files count as done
+        self.parsed = 0
         mark = "✗" if outcome.status == FAILED else "✓"
         detail = outcome.message
         if outcome.status in ("added", "replaced", "resumed"):
