@@ -18,6 +18,7 @@ from .references import is_reference_heading, split_references
 HEADER_CLASSES = {"section-header", "title"}
 _NUMBERED = re.compile(r"^((?:\d{1,2}|[A-H])(?:\.\d{1,2})*)\.?\s+(\S.*)$")
 _ABSTRACT = re.compile(r"^(abstract|summary)\b[\s.:—–\-]*", re.I)
+_TABLE_CAPTION = re.compile(r"^(Table|Tab\.)\s*\d")
 _SKIP_SECTIONS = re.compile(r"^(table of )?contents$", re.I)
 _TOP_LEVEL = re.compile(
     r"^(abstract|appendix|appendices|acknowledge?ments?|conclusions?|contributions?( and acknowledge?ments)?|"
@@ -139,11 +140,13 @@ def build_structure(boxes: list[LayoutBox], fallback_title: str) -> Structure:
         if box.kind == "caption":
             block = Block(CAPTION, box.text, box.page)
             previous = _last_block(current)
-            if re.match(r"^(Table|Tab\.)\s*\d", box.text) and previous and previous.kind == TABLE and previous.page == box.page and "\n\n" not in previous.text[:200]:
+            table_caption = bool(_TABLE_CAPTION.match(box.text))
+            if table_caption and previous and previous.kind == TABLE and previous.page == box.page \
+                    and "\n\n" not in previous.text[:200]:
                 previous.text = f"{box.text}\n\n{previous.text}"  # caption set below the table
                 continue
             add_block(block)
-            pending_caption = block if re.match(r"^(Table|Tab\.)\s*\d", box.text) else None
+            pending_caption = block if table_caption else None
             continue
         pending_caption = None
         if current is None and not abstract_parts and (match := _ABSTRACT.match(box.text)) and len(box.text) > 200:
@@ -153,13 +156,13 @@ def build_structure(boxes: list[LayoutBox], fallback_title: str) -> Structure:
         add_block(Block(BODY, box.text, box.page))
 
     for section in structure.sections:
-        if _ABSTRACT.fullmatch(section.title.strip()) or section.title.strip().lower() == "abstract":
+        if section.title.strip().lower() == "abstract":
             abstract_parts = [b.text for b in section.blocks if b.kind == BODY] or abstract_parts
             structure.abstract_page = section.page
             break
     structure.abstract = " ".join(abstract_parts).strip()
     if not structure.abstract:
-        structure.abstract, structure.abstract_page = _longest_front_paragraph(structure, boxes)
+        structure.abstract, structure.abstract_page = _longest_front_paragraph(boxes)
     structure.references = split_references(reference_blocks)
     _repair_compounds(structure)
     return structure
@@ -184,7 +187,7 @@ def _drop(section: Section | None, structure: Structure, block: Block) -> None:
         structure.front_matter.pop()
 
 
-def _longest_front_paragraph(structure: Structure, boxes: list[LayoutBox]) -> tuple[str, int]:
+def _longest_front_paragraph(boxes: list[LayoutBox]) -> tuple[str, int]:
     """No 'Abstract' anywhere: take the first long paragraph on page 1 as the abstract."""
     for box in boxes:
         if box.page == 1 and box.kind in ("text", "list-item") and len(box.text) > 400:

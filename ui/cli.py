@@ -123,10 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except KeyError as exc:  # PaperNotFound
-        print(f"papers: {exc}", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, ValueError) as exc:
+    except (KeyError, FileNotFoundError, ValueError, RuntimeError) as exc:  # KeyError: PaperNotFound
         print(f"papers: {exc}", file=sys.stderr)
         return 2
 
