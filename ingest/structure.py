@@ -63,7 +63,9 @@ def _find_title(boxes: list[LayoutBox]) -> int | None:
         if boxes[i].kind == "title":
             return i
     for i in first_page:
-        if _is_heading(boxes[i]) and not _ABSTRACT.match(boxes[i].text) and heading_depth(boxes[i].text) is None:
+        text = boxes[i].text
+        if _is_heading(boxes[i]) and not _ABSTRACT.match(text) and heading_depth(text) is None \
+                and not is_reference_heading(text) and not _TOP_LEVEL.match(text):
             return i
     return None
 
