@@ -7,7 +7,7 @@ PAPERS ?= data/papers
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_DISABLE_PROGRESS_BARS=1
 export GRADIO_ANALYTICS_ENABLED=False TOKENIZERS_PARALLELISM=false ANONYMIZED_TELEMETRY=False
 
-.PHONY: setup run test bench clean-index
+.PHONY: setup run test bench bench-query
 
 $(BIN)/papers: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/ingest.py
+
+# needs an ingested library (PAPERS_HOME, default data/): retrieval at corpus size and 100k chunks, LLM latency
+bench-query: setup
+	$(BIN)/python bench/query.py

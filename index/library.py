@@ -6,6 +6,7 @@ interrupted run is cleared and redone. Bad files fail alone, before the store is
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -21,6 +22,7 @@ from ingest.parse import parse_pdf
 from ingest.pdf_open import IngestError, check_file, file_sha256
 from ingest.settings import Settings
 
+from .lexical import LexicalIndex
 from .registry import READY, PaperRecord, Registry
 from .store import ChunkStore, make_client
 
@@ -71,6 +73,7 @@ class Library:
         self.registry = Registry(self.settings.registry_path)
         self._store: ChunkStore | None = None
         self._embedder = None
+        self._lexical = LexicalIndex(self.settings.lexical_dir)
 
     @property
     def store(self) -> ChunkStore:
@@ -177,6 +180,16 @@ class Library:
         tmp = folder / f".{paper.paper_id}.json.tmp"
         tmp.write_text(json.dumps(paper.to_dict(), ensure_ascii=False))
         os.replace(tmp, folder / f"{paper.paper_id}.json")
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index, rebuilt first if papers were added, replaced or removed since it was built."""
+        self._lexical.ensure(self.fingerprint(), self.store.documents)
+        return self._lexical
+
+    def fingerprint(self) -> str:
+        """Changes whenever the set of stored papers or any paper's content changes."""
+        state = [(r.paper_id, r.sha256, r.status, r.chunks, r.updated_at) for r in self.registry.all()]
+        return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:16]
 
     # ---- read and remove ------------------------------------------------------------------
     def papers(self) -> list[PaperRecord]:

@@ -77,6 +77,25 @@ class ChunkStore:
         return [Hit(i, d, m, 1.0 - dist) for i, d, m, dist in
                 zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])]
 
+    def get(self, ids: list[str]) -> list[Hit]:
+        """Chunks by id, in the order asked (score 0: no query involved)."""
+        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        by_id = {i: Hit(i, d, m, 0.0) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def documents(self, page_size: int = 5000) -> tuple[list[str], list[str], list[dict]]:
+        """Every chunk's id, text and metadata, fetched in pages (a server caps one response)."""
+        ids: list[str] = []
+        texts: list[str] = []
+        metadatas: list[dict] = []
+        while True:
+            got = self.collection.get(limit=page_size, offset=len(ids), include=["documents", "metadatas"])
+            ids += got["ids"]
+            texts += got["documents"]
+            metadatas += got["metadatas"]
+            if len(got["ids"]) < page_size:
+                return ids, texts, metadatas
+
     def all_embeddings(self, where: dict | None = None) -> tuple[list[str], np.ndarray]:
         got = self.collection.get(where=where, include=["embeddings"])
         return got["ids"], np.asarray(got["embeddings"], dtype=np.float32)

@@ -70,6 +70,11 @@ class Settings:
         return Path(os.environ.get("PAPERS_INDEX") or self.home / "index").expanduser().resolve()
 
     @property
+    def lexical_dir(self) -> Path:
+        """BM25 index, derived from the chunk store and rebuilt when the corpus changes."""
+        return self.index_dir.parent / (self.index_dir.name + "-bm25")
+
+    @property
     def registry_path(self) -> Path:
         return self.home / "registry.sqlite3"
 

@@ -6,7 +6,7 @@ import pytest
 from index.library import Library
 from index.registry import PaperRecord
 from pdf_factory import SyntheticPaper, make_paper_pdf
-from qa.retrieve import Retriever, papers_named_in, short_name
+from qa.retrieve import Retriever, fuse, papers_named_in, short_name
 
 BEES = SyntheticPaper(arxiv_id="2406.00001", title="BeeNet: Counting Honeybees with Tiny Vision Models", sections=[
     ("1 Introduction", "Counting honeybees at the hive entrance helps beekeepers track colony health. " * 12),
@@ -80,6 +80,42 @@ def test_japanese_question_finds_english_passage(retriever):
 def test_references_and_captions_do_not_crowd_out_body(retriever):
     hits = retriever.search("Sparse mixtures of experts, In Proceedings of ICML 2021", k=6)
     assert all(h.kind in ("abstract", "body", "table") for h in hits)
-    refs = retriever.dense("Sparse mixtures of experts ICML", 3, kinds=("reference",))
+    refs = retriever.search("Sparse mixtures of experts ICML", 3, kinds=("reference",))
     assert refs and all(h.kind == "reference" for h in refs)
     assert len({h.chunk_id for h in hits}) == len(hits) and all(1 <= h.page_start for h in hits)
+
+
+def test_rank_fusion_rewards_agreement():
+    fused = fuse([["a", "b", "c"], ["c", "d"]])
+    assert [chunk_id for chunk_id, _ in fused][:2] == ["c", "a"]  # c: ranks 3 and 1 beat a: rank 1 once
+    assert len(fused) == 4
+
+
+def test_exact_term_found_by_bm25_even_when_dense_misses_it(retriever):
+    """A name that occurs once, in a table cell, is found by its BM25 half."""
+    lexical = retriever.lexical("BeeNet detects bees in 64x64 crops", 5)
+    assert lexical and all(score > 0 for _, score in lexical)
+    hits = retriever.search("2M-parameter convolutional network 64x64", k=3)
+    assert any("64x64" in h.text for h in hits)
+
+
+def test_bm25_index_follows_the_corpus(retriever):
+    library = retriever.library
+    before = library.fingerprint()
+    ids = {chunk_id for chunk_id, _ in retriever.lexical("pheromones evaporate", 10)}
+    assert ids and all(i.startswith("2406.00002") for i in ids)
+    library.remove("2406.00002")
+    try:
+        assert library.fingerprint() != before
+        assert retriever.lexical("pheromones evaporate", 10) == []
+    finally:
+        library.ingest([library.settings.home.parent / "ants.pdf"])
+    assert {chunk_id for chunk_id, _ in retriever.lexical("pheromones evaporate", 10)} == ids
+
+
+def test_bm25_tokens_split_japanese_from_latin():
+    from index.lexical import tokenize
+
+    tokens = tokenize("DeepSeek-V2はDeepSeek 67Bと比べて93.3%削減したlimitations")
+    assert {"deepseek", "v2", "67b", "93.3", "limit", "削減"} <= set(tokens)
+    assert "the" not in tokenize("the model")

@@ -92,6 +92,108 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_llm(args: argparse.Namespace) -> int:
+    from qa.llm import LLMConfig, local_model_path, local_server
+
+    settings, config = Settings.from_env(), LLMConfig.from_env()
+    server = local_server(settings)
+    if args.action == "start":
+        if config.base_url:
+            print(f"note: OPENAI_BASE_URL is set ({config.base_url}); `papers ask` uses that server, not this one")
+        print(f"starting the local LLM server ({config.model_file}) ...", flush=True)
+        state = server.start(local_model_path(settings, config))
+        print(f"running: pid {state.pid}, {state.base_url}, model {state.model}")
+    elif args.action == "stop":
+        state = server.stop()
+        print(f"stopped pid {state.pid}" if state else "no local LLM server was running")
+    else:
+        state = server.status()
+        print(f"running: pid {state.pid}, {state.base_url}, model {state.model}" if state
+              else "not running (it starts on demand with `papers ask`)")
+        print(f"answers come from: {config.label}")
+    return 0
+
+
+def _print_sources(answer, out=sys.stdout) -> None:
+    if answer.error:
+        print(f"\n! {answer.error}", file=sys.stderr)
+    if answer.unsupported:
+        print(f"! not found in the sources, check before use: {', '.join(answer.unsupported)}", file=out)
+    cited = [s for s in answer.sources if s.cited]
+    shown = cited or answer.sources
+    if not shown:
+        return
+    print("\nSources:" if cited else "\nRetrieved passages (none cited):", file=out)
+    for s in shown:
+        p = s.passage
+        how = "  (matched to the answer, not cited by it)" if s.inferred else ""
+        print(f"  [{s.number}] {p.title[:70]} · {p.section[:60]} · p.{s.page}{how}", file=out)
+        print(f"      \"{s.quote}\"", file=out)
+
+
+def _stream_answer(asker, question: str, args: argparse.Namespace, history: list) -> object:
+    stream = asker.ask(question, paper_keys=args.paper, k=args.k, lang=args.lang, history=history)
+    for delta in stream:
+        print(delta, end="", flush=True)
+    answer = stream.answer
+    if answer.text:
+        print()
+    _print_sources(answer)
+    return answer
+
+
+def _asker():
+    from qa.answer import Asker
+
+    return Asker(_library())
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answer = _stream_answer(_asker(), args.question, args, [])
+    return 1 if answer.error else 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    asker, history = _asker(), []
+    print("Ask about the papers; follow-up questions keep the context. Empty line or Ctrl-D ends.")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question:
+            return 0
+        answer = _stream_answer(asker, question, args, history)
+        if answer.text and not answer.error:
+            history.append((answer.standalone, answer.text))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluate import evaluate, load_questions
+
+    questions = load_questions(args.questions)
+
+    def show(record: dict) -> None:
+        t = record["timings"]
+        answer = (record.get("answer") or record.get("error") or "").replace("\n", " ")
+        print(f"{record['id']:<6} {record['kind']:<8} rank={record['rank'] or '-'!s:<3} "
+              f"paper_rank={record['paper_rank'] or '-'!s:<3} "
+              + " ".join(f"{key[:-2]}={value:.2f}s" for key, value in t.items())
+              + (f"  fact={record['answer_fact']} refused={record['refused']} | {answer[:80]}" if "answer" in record else ""),
+              flush=True)
+
+    result = evaluate(_library(), questions, k=args.k, retrieval_only=args.retrieval_only, on_result=show)
+    print("\nsummary:")
+    for key, value in result["summary"].items():
+        print(f"  {key:<24} {value}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+        print(f"written: {args.json}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="papers", description="Ask questions of a library of research papers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +218,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="remove a paper and its chunks")
     p.add_argument("id")
     p.set_defaults(func=cmd_remove)
+
+    for name, helptext, func in (("ask", "answer one question, streamed, with sources", cmd_ask),
+                                 ("chat", "multi-turn questions in the terminal", cmd_chat)):
+        p = sub.add_parser(name, help=helptext)
+        if name == "ask":
+            p.add_argument("question")
+        p.add_argument("--paper", action="append", help="only this paper (arXiv id or title words); repeatable")
+        p.add_argument("--k", type=int, default=5, help="passages given to the LLM (default 5)")
+        p.add_argument("--lang", choices=["en", "ja"], help="answer language (default: the question's)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("eval", help="score retrieval and answers on a questions file (JSONL)")
+    p.add_argument("questions", type=Path)
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--retrieval-only", action="store_true", help="skip the LLM")
+    p.add_argument("--json", type=Path, help="write per-question results and the summary here")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("llm", help="the embedded local LLM server: start, stop, status")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.set_defaults(func=cmd_llm)
     return parser
 
 

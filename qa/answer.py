@@ -1,0 +1,135 @@
+"""The answer chain: (condense a follow-up) -> retrieve -> prompt -> stream from the LLM -> cite sources.
+
+`Asker.ask` returns an `AnswerStream`: iterate it for the text as it arrives; afterwards its
+`.answer` holds the text, the sources with quotes and pages, timings, and the error if the LLM
+could not be reached (the retrieved passages are there either way).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from index.library import Library
+from ingest.paper import Paper
+
+from .citations import Source, sources_for, unsupported_numbers
+from .llm import LLMConfig, make_llm, resolve_base_url
+from .names import unknown_names
+from .prompts import NOT_MENTIONED, REFUSAL, answer_messages, condense_messages, is_refusal, language_of
+from .retrieve import Passage, Retriever
+
+
+@dataclass
+class Answer:
+    question: str
+    standalone: str  # the question retrieval used (a follow-up rewritten to stand alone)
+    lang: str
+    passages: list[Passage]
+    text: str = ""
+    sources: list[Source] = field(default_factory=list)
+    refused: bool = False
+    unsupported: list[str] = field(default_factory=list)  # numbers in the answer found in no passage
+    error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # retrieval_s, first_token_s, total_s
+
+
+class AnswerStream:
+    """Text deltas as the LLM produces them; `.answer` is complete once iteration ends."""
+
+    def __init__(self, answer: Answer, deltas: Iterator[str]):
+        self.answer = answer
+        self._deltas = deltas
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._deltas
+
+    def consume(self) -> Answer:
+        for _ in self:
+            pass
+        return self.answer
+
+
+def _llm_error(exc: Exception, config: LLMConfig) -> str:
+    return (f"The LLM ({config.label}) could not answer: {type(exc).__name__}: {exc}. The passages retrieved for "
+            "the question are listed below. Check `papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL.")
+
+
+class Asker:
+    """Answers questions over one library; the LLM server is resolved (or started) on first use."""
+
+    def __init__(self, library: Library, config: LLMConfig | None = None):
+        self.library = library
+        self.retriever = Retriever(library)
+        self.config = config or LLMConfig.from_env()
+        self._llm = None
+
+    @property
+    def llm(self):
+        if self._llm is None:
+            self._llm = make_llm(self.config, resolve_base_url(self.config, self.library.settings))
+        return self._llm
+
+    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
+        """A follow-up ("and its cost?") rewritten to stand alone, for retrieval; unchanged without history."""
+        if not history:
+            return question
+        reply = self.llm.chat(condense_messages(question, history)).message.content or ""
+        standalone = reply.strip().splitlines()[0].strip() if reply.strip() else ""
+        return standalone or question
+
+    def ask(self, question: str, paper_keys: list[str] | None = None, k: int = 5, lang: str | None = None,
+            history: list[tuple[str, str]] | None = None) -> AnswerStream:
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty")
+        history = history or []
+        lang = lang or language_of(question)
+        started = time.perf_counter()
+        answer = Answer(question, question, lang, [])
+        try:
+            answer.standalone = self.condense(question, history)
+        except Exception as exc:  # noqa: BLE001 - the LLM being down must not stop retrieval
+            answer.error = _llm_error(exc, self.config)
+        answer.passages = self.retriever.search(answer.standalone, k, paper_keys,
+                                                paper_ids=self._conversation_scope(answer.standalone, paper_keys, history))
+        answer.timings["retrieval_s"] = time.perf_counter() - started
+        return AnswerStream(answer, self._generate(answer, history, started))
+
+    def _conversation_scope(self, question: str, paper_keys: list[str] | None,
+                            history: list[tuple[str, str]]) -> list[str] | None:
+        """A follow-up that names no paper stays with the papers the last turns named, even when the
+        model failed to write them into the standalone question."""
+        if paper_keys or not history or self.retriever.scope(question):
+            return None
+        return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
+
+    def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float) -> Iterator[str]:
+        unknown = unknown_names(answer.standalone, self.library.lexical()) if answer.passages else []
+        if not answer.passages or unknown:
+            answer.refused = True
+            answer.text = NOT_MENTIONED[answer.lang].format(names=", ".join(f"“{n}”" for n in unknown)) \
+                if unknown else REFUSAL[answer.lang]
+            yield answer.text
+        elif answer.error is None:
+            try:
+                messages = answer_messages(answer.question if not history else answer.standalone,
+                                           answer.passages, answer.lang, history)
+                for chunk in self.llm.stream_chat(messages):
+                    if chunk.delta:
+                        answer.timings.setdefault("first_token_s", time.perf_counter() - started)
+                        answer.text += chunk.delta
+                        yield chunk.delta
+                answer.refused = is_refusal(answer.text)
+                answer.unsupported = unsupported_numbers(answer.text, answer.passages)
+            except Exception as exc:  # noqa: BLE001 - connection, HTTP and server errors alike
+                answer.error = _llm_error(exc, self.config)
+        answer.timings["total_s"] = time.perf_counter() - started
+        papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages}
+        answer.sources = sources_for("" if answer.refused else answer.text, answer.standalone, answer.passages, papers)
+
+    def _parsed(self, paper_id: str) -> Paper | None:
+        try:
+            return self.library.parsed(paper_id)
+        except (OSError, ValueError):
+            return None

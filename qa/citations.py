@@ -1,0 +1,122 @@
+"""Sources for an answer: which passages it cites, the sentence to quote from each, and its exact page.
+
+A chunk may span a page break; the quote's page is found by locating the sentence in the parsed
+paper's page-tagged blocks, so "p.N" points at the page that holds the quoted words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.lexical import tokenize
+from ingest.paper import Paper
+
+from .retrieve import Passage
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+QUOTE_CHARS = 320
+
+
+@dataclass
+class Source:
+    number: int  # the [n] the answer uses
+    passage: Passage
+    quote: str
+    page: int
+    cited: bool  # the answer cites it, or a sentence of the answer rests on it (else only retrieved)
+    inferred: bool = False  # cited by matching an uncited sentence to it, not by an [n] in the answer
+
+
+def normalized(text: str) -> str:
+    """Letters and digits only, case-folded: survives line breaks, hyphenation and spacing."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+
+
+def unsupported_numbers(answer: str, passages: list[Passage]) -> list[str]:
+    """Numbers in the answer that occur in none of the passages: a small model's inventions show here."""
+    found = {n.replace(",", "") for p in passages for n in _NUMBER.findall(p.text)}
+    cited = {int(n) for n in _CITATION.findall(answer)}
+    numbers = [n for n in _NUMBER.findall(_CITATION.sub(" ", answer)) if n.replace(",", "") not in found]
+    return [n for n in dict.fromkeys(numbers) if not (n.isdigit() and int(n) in cited)]
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def cited_numbers(answer: str, count: int) -> list[int]:
+    """Passage numbers the answer cites as [n], in first-use order, within 1..count."""
+    seen: list[int] = []
+    for match in _CITATION.finditer(answer):
+        number = int(match.group(1))
+        if 1 <= number <= count and number not in seen:
+            seen.append(number)
+    return seen
+
+
+def _support(terms: set[str], text: str) -> int:
+    """Terms shared with the text; numbers count triple: they are what a claim hinges on."""
+    return sum(3 if any(c.isdigit() for c in t) else 1 for t in terms & set(tokenize(text)))
+
+
+def inferred_citations(answer: str, passages: list[Passage], min_support: int = 4) -> list[int]:
+    """For answer sentences that cite nothing (small models forget), the passage that supports each best."""
+    found: list[int] = []
+    for sentence in split_sentences(answer):
+        if _CITATION.search(sentence) or len(sentence) < 15:
+            continue
+        terms = set(tokenize(sentence))
+        scores = [_support(terms, p.text) for p in passages]
+        if scores and max(scores) >= min_support:
+            number = scores.index(max(scores)) + 1
+            if number not in found:
+                found.append(number)
+    return found
+
+
+def best_quote(passage: Passage, query: str) -> str:
+    """The sentence of the passage that shares most terms with the query (question + answer)."""
+    if passage.kind == "table":  # its caption: the markdown cells are not the page's text order
+        return passage.text.split("\n|", 1)[0][:QUOTE_CHARS].strip()
+    sentences = [s for s in split_sentences(passage.text) if len(s) > 20] or [passage.text]
+    terms = set(tokenize(query))
+    best = max(sentences, key=lambda sentence: _support(terms, sentence))
+    if len(best) > QUOTE_CHARS:
+        best = best[:QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
+    return best
+
+
+def quote_page(paper: Paper | None, passage: Passage, quote: str) -> int:
+    """The page whose text holds the start of the quote (the passage's first page if not found)."""
+    if paper is None or passage.page_start == passage.page_end:
+        return passage.page_start
+    probe = normalized(quote.removesuffix(" …"))[:60]
+    for section in paper.sections:
+        for block in section.blocks:
+            if passage.page_start <= block.page <= passage.page_end and probe in normalized(block.text):
+                return block.page
+    return passage.page_start
+
+
+def _claims_citing(answer: str, number: int) -> str:
+    """The answer's sentences that cite [number]: what the quote has to support."""
+    return " ".join(s for s in split_sentences(answer) if f"[{number}]" in s)
+
+
+def sources_for(answer: str, question: str, passages: list[Passage], papers: dict[str, Paper | None]) -> list[Source]:
+    """The cited passages in citation order, then (marked uncited) the rest of what was retrieved."""
+    explicit = cited_numbers(answer, len(passages))
+    inferred = [n for n in inferred_citations(answer, passages) if n not in explicit]
+    cited = explicit + inferred
+    order = cited + [n for n in range(1, len(passages) + 1) if n not in cited]
+    sources = []
+    for number in order:
+        passage = passages[number - 1]
+        quote = best_quote(passage, question + " " + (_claims_citing(answer, number) or answer))
+        sources.append(Source(number, passage, quote, quote_page(papers.get(passage.paper_id), passage, quote),
+                              number in cited, number in inferred))
+    return sources
