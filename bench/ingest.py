@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from ingest.settings import EMBED_MODEL_DIRNAME, Settings  # noqa: E402
+from ingest.settings import Settings  # noqa: E402
 
 SHARED = Path(os.environ.get("PAPERS_SHARED", ROOT.parent / "shared"))
 # offline-stack.md: layout parse 6.4 pages/s; e5 (sentence-transformers, fp32) embeds about

@@ -90,4 +90,10 @@ class Settings:
 
     @property
     def reports_dir(self) -> Path:
+        """Generated 8-section reports: <paper_id>.<lang>.md plus a .json with citations and timings."""
         return self.home / "reports"
+
+    @property
+    def notes_path(self) -> Path:
+        """Imported summaries (seed reports, digests), attached to papers by arXiv id or title."""
+        return self.home / "notes.sqlite3"

@@ -44,8 +44,20 @@ def unsupported_numbers(answer: str, passages: list[Passage]) -> list[str]:
     return [n for n in dict.fromkeys(numbers) if not (n.isdigit() and int(n) in cited)]
 
 
+_ABBREVIATION = re.compile(r"(?:\bet al|\be\.g|\bi\.e|\bFig|\bFigs|\bEq|\bSec|\bTab|\bvs|\bcf|\bapprox|\bNo)\.$")
+
+
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    """Sentences, not split after "et al.", "e.g.", "Fig." and the like."""
+    sentences: list[str] = []
+    for piece in (s.strip() for s in _SENTENCE_END.split(text)):
+        if not piece:
+            continue
+        if sentences and _ABBREVIATION.search(sentences[-1]):
+            sentences[-1] += " " + piece
+        else:
+            sentences.append(piece)
+    return sentences
 
 
 def cited_numbers(answer: str, count: int) -> list[int]:

@@ -89,9 +89,12 @@ class PageTexts:
             self._cache[key] = text
         return self._cache[key]
 
+    def quote_on_page(self, paper_id: str, page: int, quote: str) -> bool:
+        probe = normalized(unicodedata.normalize("NFKC", quote.removesuffix(" …")))
+        return bool(probe) and probe in self.page(paper_id, page)
+
     def quote_valid(self, source: Source) -> bool:
-        probe = normalized(unicodedata.normalize("NFKC", source.quote.removesuffix(" …")))
-        return bool(probe) and probe in self.page(source.passage.paper_id, source.page)
+        return self.quote_on_page(source.passage.paper_id, source.page, source.quote)
 
 
 def evaluate(library: Library, questions: list[Question], k: int = 5, retrieval_only: bool = False,

@@ -61,12 +61,12 @@ def papers_named_in(question: str, papers: list[PaperRecord]) -> list[str]:
     return sorted(found)
 
 
-def _similar(a: str, b: str) -> bool:
+def similar(a: str, b: str, threshold: float = 0.85) -> bool:
     """Near-duplicate passages (a table repeated in an appendix, a caption echoed in the text)."""
     words_a, words_b = set(a.lower().split()), set(b.lower().split())
     if not words_a or not words_b:
         return False
-    return len(words_a & words_b) / min(len(words_a), len(words_b)) > 0.85
+    return len(words_a & words_b) / min(len(words_a), len(words_b)) > threshold
 
 
 def _passage(hit: Hit, score: float) -> Passage:
@@ -122,7 +122,7 @@ class Retriever:
             hit = hits.get(chunk_id)
             if hit is None:
                 continue
-            if any(p.paper_id == hit.metadata["paper_id"] and _similar(p.text, hit.text) for p in passages):
+            if any(p.paper_id == hit.metadata["paper_id"] and similar(p.text, hit.text) for p in passages):
                 continue
             passages.append(_passage(hit, score))
             if len(passages) == k:

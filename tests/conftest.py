@@ -50,3 +50,16 @@ def synthetic_pdf(tmp_path_factory) -> Path:
 
 def needs_corpus():
     return pytest.mark.skipif(not CORPUS.exists(), reason=f"shared corpus not found at {CORPUS}")
+
+
+def use_test_llm(mp: pytest.MonkeyPatch, home: Path, max_tokens: int) -> None:
+    """Point the app at a fresh home and the local 0.5B server, deterministic sampling."""
+    from qa.llm_files import TEST_LLM
+
+    mp.setenv("PAPERS_HOME", str(home))
+    mp.setenv("PAPERS_MODELS", str(MODELS))
+    mp.setenv("PAPERS_LLM_FILE", TEST_LLM)
+    mp.setenv("PAPERS_LLM_TEMPERATURE", "0")
+    mp.setenv("PAPERS_LLM_MAX_TOKENS", str(max_tokens))
+    mp.delenv("OPENAI_BASE_URL", raising=False)
+    mp.delenv("PAPERS_CHROMA_URL", raising=False)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import CORPUS, MODELS, ROOT, needs_corpus
+from conftest import CORPUS, ROOT, needs_corpus, use_test_llm
 from index.library import Library
 from pdf_factory import SyntheticPaper, make_paper_pdf
 from qa.answer import Asker
@@ -36,13 +36,7 @@ pytestmark = needs_corpus()
 def library(tmp_path_factory):
     base = tmp_path_factory.mktemp("ask")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PAPERS_HOME", str(base / "home"))
-        mp.setenv("PAPERS_MODELS", str(MODELS))
-        mp.setenv("PAPERS_LLM_FILE", TEST_LLM)
-        mp.setenv("PAPERS_LLM_TEMPERATURE", "0")
-        mp.setenv("PAPERS_LLM_MAX_TOKENS", "160")
-        mp.delenv("OPENAI_BASE_URL", raising=False)
-        mp.delenv("PAPERS_CHROMA_URL", raising=False)
+        use_test_llm(mp, base / "home", max_tokens=160)
         library = Library()
         outcomes = library.ingest([CORPUS / f"{MUON}.pdf", CORPUS / f"{MOBA}.pdf",
                                    make_paper_pdf(base / "bees.pdf", BEES)])

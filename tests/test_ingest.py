@@ -9,10 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from conftest import ROOT
-from index.library import ADDED, DUPLICATE, FAILED, REPLACED, UNCHANGED, Library
+from index.library import ADDED, DUPLICATE, REPLACED, UNCHANGED, Library
 from pdf_factory import (SyntheticPaper, make_corrupted_pdf, make_encrypted_pdf, make_paper_pdf,
                          make_scanned_pdf, make_zero_page_pdf)
 
@@ -86,7 +84,7 @@ def test_bad_inputs_fail_alone_and_keep_the_store(home, tmp_path, synthetic_pdf,
     big = make_paper_pdf(batch / "big.pdf", SyntheticPaper(arxiv_id="2402.00002"))
     with open(big, "ab") as handle:  # still a valid PDF, just over the limit set below
         handle.write(b"%" + b"x" * (1024 * 1024) + b"\n")
-    good = make_paper_pdf(batch / "good.pdf", SyntheticPaper(arxiv_id="2403.00003", title="A Good Paper About Bees"))
+    make_paper_pdf(batch / "good.pdf", SyntheticPaper(arxiv_id="2403.00003", title="A Good Paper About Bees"))
     monkeypatch.setenv("PAPERS_MAX_PDF_MB", "1")
 
     result = papers_cli("ingest", str(batch), env_home=home)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from ingest.settings import Settings  # also pins the offline environment
@@ -169,6 +170,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
             history.append((answer.standalone, answer.text))
 
 
+def _summary(result: dict, json_path: Path | None) -> int:
+    """Print an evaluation's summary table; write the whole result as JSON if asked."""
+    print("\nsummary:")
+    for key, value in result["summary"].items():
+        print(f"  {key:<30} {value}")
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+        print(f"written: {json_path}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from qa.evaluate import evaluate, load_questions
 
@@ -184,14 +197,156 @@ def cmd_eval(args: argparse.Namespace) -> int:
               flush=True)
 
     result = evaluate(_library(), questions, k=args.k, retrieval_only=args.retrieval_only, on_result=show)
-    print("\nsummary:")
-    for key, value in result["summary"].items():
-        print(f"  {key:<24} {value}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1))
-        print(f"written: {args.json}")
+    return _summary(result, args.json)
+
+
+class _SectionBar:
+    """A bar over the report's sections, naming the one being written."""
+
+    def __init__(self, label: str):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=8, unit="section", desc=label[:40], file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        self.bar.n = done
+        self.bar.set_postfix_str(what[:50])
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _report_for(writer, record, args: argparse.Namespace):
+    """The saved report if it is current and not to be regenerated, else a newly written one."""
+    report = None if args.regenerate else writer.saved(record, args.lang)
+    if report is not None:
+        print(f"(saved report from {time.strftime('%Y-%m-%d %H:%M', time.localtime(report.generated_at))}; "
+              "--regenerate writes a new one)", file=sys.stderr)
+        return report
+    bar = _SectionBar(record.paper_id)
+    try:
+        report = writer.write(record.paper_id, args.lang, bar)
+    finally:
+        bar.close()
+    print(f"written in {report.seconds:.0f}s by {report.model}", file=sys.stderr)
+    return report
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from index.notes import NoteStore
+    from qa.llm import LLMUnavailable
+    from qa.report import ReportWriter, report_paths
+
+    library = _library()
+    if args.all == bool(args.ids):
+        raise ValueError("name papers to report on, or --all")
+    if args.out and (args.all or len(args.ids) > 1):
+        raise ValueError("--out takes one paper; reports are also saved under " + str(library.settings.reports_dir))
+    records = library.papers() if args.all else [library.resolve(key) for key in args.ids]
+    writer, notes = ReportWriter(library), NoteStore(library.settings.notes_path)
+    for record in records:
+        try:
+            report = _report_for(writer, record, args)
+        except LLMUnavailable as exc:
+            print(f"papers: no report for {record.paper_id}: {exc}", file=sys.stderr)
+            return 1
+        if args.out:
+            args.out.write_text(report.markdown)
+            print(f"written: {args.out}")
+        elif len(records) == 1:
+            print(report.markdown)
+        print(f"saved: {report_paths(writer.folder, record.paper_id, args.lang)[0]}", file=sys.stderr)
+        attached = notes.for_paper(record)
+        if attached:
+            print(f"imported notes on this paper: {', '.join(f'#{n.note_id} ({n.kind})' for n in attached)} "
+                  f"— `papers notes show {record.paper_id}`", file=sys.stderr)
     return 0
+
+
+def cmd_notes(args: argparse.Namespace) -> int:
+    from index.library import PaperNotFound
+    from index.notes import NoteStore
+    from ingest.notes import read_notes_file
+
+    library = _library()
+    notes = NoteStore(library.settings.notes_path)
+    papers = library.papers()
+
+    def attached_to(note) -> str:
+        match = next((p for p in papers if notes.for_paper(p) and note.note_id in
+                      {n.note_id for n in notes.for_paper(p)}), None)
+        return match.paper_id if match else "-"
+
+    if args.action == "import":
+        if not args.args:
+            raise ValueError("name the files to import")
+        status = 0
+        for name in args.args:
+            try:
+                parsed = read_notes_file(Path(name))
+            except ValueError as exc:
+                print(f"✗ {exc}", file=sys.stderr)
+                status = 1
+                continue
+            added, known = notes.add(parsed, str(Path(name).resolve()))
+            print(f"✓ {name}: {len(added)} notes imported, {known} already there")
+            for note_id in added:
+                note = notes.get(note_id)
+                target = attached_to(note)
+                where = f"attached to {target}" if target != "-" else "no such paper in the library yet"
+                print(f"  #{note_id} {note.kind:<7} {note.arxiv_id or '-':<11} {note.title[:60]}  → {where}")
+        return status
+    if args.action == "list":
+        shown = notes.for_paper(library.resolve(args.args[0])) if args.args else notes.all()
+        for note in shown:
+            print(f"#{note.note_id:<4} {note.kind:<7} {note.arxiv_id or '-':<11} {attached_to(note):<12} {note.title[:70]}")
+        if not shown:
+            print("no notes; import summaries with `papers notes import FILE`")
+        return 0
+    if args.action == "search":
+        query = " ".join(args.args)
+        for note, score in notes.search(query, k=args.k):
+            print(f"#{note.note_id:<4} {score:6.2f}  {note.arxiv_id or '-':<11} {note.title[:80]}")
+        return 0
+    # show: a note id, or a paper's notes
+    if not args.args:
+        raise ValueError("name a note (#id) or a paper")
+    key = args.args[0].lstrip("#")
+    if key.isdigit() and notes.get(int(key)):
+        shown = [notes.get(int(key))]
+    else:
+        try:
+            shown = notes.for_paper(library.resolve(args.args[0]))
+        except PaperNotFound:
+            raise ValueError(f"no note #{key} and no paper {args.args[0]!r}") from None
+    for note in shown:
+        print(f"--- note #{note.note_id} ({note.kind}, from {Path(note.source).name}) ---\n{note.text}\n")
+    if not shown:
+        print("no notes attached to this paper")
+    return 0
+
+
+def cmd_eval_reports(args: argparse.Namespace) -> int:
+    from qa.report import ReportWriter
+    from qa.report_check import evaluate_reports
+
+    library = _library()
+
+    def show(result: dict) -> None:
+        facts = result["key_facts"]
+        print(f"{result['paper_id']:<12} structure={'ok' if not result['structure_problems'] else 'BAD'} "
+              f"tweet={result['tweet_chars']} grounded={result['groundedness']} "
+              f"cited_sections={result['sections_with_citation']}/8 valid_quotes={result['citation_validity']} "
+              f"refs_in_list={result['reference_entries_in_list']}/{result['reference_entries']} "
+              f"time={result['seconds']:.0f}s" + (f" key_fact_recall={facts['recall']}" if facts else ""), flush=True)
+
+    bar = _SectionBar("reports")
+    try:
+        result = evaluate_reports(library, ReportWriter(library), args.ids, args.lang, args.regenerate, show, bar)
+    finally:
+        bar.close()
+    return _summary(result, args.json)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -235,6 +390,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retrieval-only", action="store_true", help="skip the LLM")
     p.add_argument("--json", type=Path, help="write per-question results and the summary here")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("report", help="the 8-section report of a paper, grounded in its text, cited by page")
+    p.add_argument("ids", nargs="*", help="arXiv id, paper id or title fragment")
+    p.add_argument("--all", action="store_true", help="every paper in the library")
+    p.add_argument("--lang", choices=["ja", "en"], default="ja", help="report language (default ja, as the seeds)")
+    p.add_argument("--out", type=Path, help="also write the markdown here (one paper)")
+    p.add_argument("--regenerate", action="store_true", help="write a new report even if a current one is saved")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("notes", help="imported summaries: import FILE..., list [PAPER], search QUERY, show ID")
+    p.add_argument("action", choices=["import", "list", "search", "show"])
+    p.add_argument("args", nargs="*")
+    p.add_argument("--k", type=int, default=5, help="search results (default 5)")
+    p.set_defaults(func=cmd_notes)
+
+    p = sub.add_parser("eval-reports", help="check reports: format, grounded numbers, citations, references")
+    p.add_argument("ids", nargs="*", help="papers (default: all); missing or stale reports are written first")
+    p.add_argument("--lang", choices=["ja", "en"], default="ja")
+    p.add_argument("--regenerate", action="store_true")
+    p.add_argument("--json", type=Path, help="write the per-report results and summary here")
+    p.set_defaults(func=cmd_eval_reports)
 
     p = sub.add_parser("llm", help="the embedded local LLM server: start, stop, status")
     p.add_argument("action", choices=["start", "stop", "status"])

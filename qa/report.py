@@ -1,0 +1,314 @@
+"""Write the 8-section report for one paper from its own text, each claim cited to a page.
+
+Per section: its own retrieval (scoped to the paper) and prompt; the model's [n] citations become
+"(p.N)"; sentences with numbers the paper does not contain are dropped. Section 4 keeps what the
+paper states apart from the report's own view. Section 6 is built from the cost sentences found in
+the paper and names what it does not state. Section 7 lists the bibliography entries the body cites
+most. Section 8 is kept within 140 characters by asking again, then by cutting at a sentence or
+clause boundary. Reports are saved under `<home>/reports/` and reused until the paper changes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from index.library import Library
+from index.registry import PaperRecord
+from ingest.paper import Paper
+from ingest.report_format import HEADINGS, TWEET_LIMIT, heading_line
+
+from .cost_facts import LABELS, cost_facts
+from .key_references import key_references
+from .llm import LLMConfig, LLMUnavailable, make_llm, resolve_base_url
+from .citations import best_quote, normalized, quote_page, split_sentences
+from .prompts import focus, language_of
+from .report_grounding import Citation, ground, numbers_in, page_label, paper_text, unsupported
+from .report_prompts import (SECTIONS, SectionSpec, key_reference_messages, own_view_messages, section_messages,
+                             shorter_tweet_messages, tweet_messages)
+from .retrieve import RRF_K, Passage, Retriever, fuse
+
+PASSAGES_PER_SECTION = 5
+MATCH_THRESHOLD = 0.85  # e5 cosine of a bullet and its passage: related 0.86-0.90, unrelated up to 0.83
+PREFERRED_BONUS = 0.5 / (RRF_K + 1)  # a passage from a fitting section counts as half a first place
+WORDS = {
+    "ja": {"stated": "**論文が述べている限界**", "own": "**本レポートの見解（論文には書かれていない推測を含む）**",
+           "missing": "**論文に記載が見つからなかった項目:** {items}",
+           "none": "- 論文中に、GPU・学習時間・データ量・モデルサイズの記載は見つかりませんでした。",
+           "nothing": "- 該当する記述は論文中に見つかりませんでした。",
+           "cited": "本文で{count}回引用 {pages}。", "no_refs": "- 論文の参考文献リストを抽出できませんでした。",
+           "no_cites": "- 本文中の引用を数えられませんでした（参考文献リストの先頭{n}件）:"},
+    "en": {"stated": "**Stated in the paper**", "own": "**Our view (not stated in the paper; partly speculative)**",
+           "missing": "**Not stated in the paper:** {items}",
+           "none": "- The paper states no GPUs, training time, data size or model size.",
+           "nothing": "- The paper says nothing on this.",
+           "cited": "cited {count}× in the body {pages}.", "no_refs": "- The paper's reference list could not be extracted.",
+           "no_cites": "- Citations in the body could not be counted (first {n} entries of the list):"},
+}
+
+
+@dataclass
+class ReportSection:
+    number: int
+    heading: str
+    body: str
+    citations: list[Citation] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # sentences removed for numbers not in the paper
+    seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    paper_id: str
+    arxiv_id: str | None
+    title: str
+    url: str
+    lang: str
+    sections: list[ReportSection]
+    model: str
+    paper_sha256: str
+    generated_at: float
+    seconds: float
+
+    @property
+    def markdown(self) -> str:
+        parts = [f"# {self.title}", f"[View Paper]({self.url})"]
+        parts += [f"{heading_line(s.number, self.lang)}\n\n{s.body}" for s in self.sections]
+        return "\n\n".join(parts) + "\n"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        sections = [ReportSection(**{**s, "citations": [Citation(**c) for c in s["citations"]]})
+                    for s in data["sections"]]
+        return cls(**{**data, "sections": sections})
+
+
+Progress = Callable[[int, int, str], None]  # (sections done, total, what is being written)
+
+
+def report_paths(folder: Path, paper_id: str, lang: str) -> tuple[Path, Path]:
+    return folder / f"{paper_id}.{lang}.md", folder / f"{paper_id}.{lang}.json"
+
+
+def load_report(folder: Path, paper_id: str, lang: str) -> Report | None:
+    _, meta = report_paths(folder, paper_id, lang)
+    if not meta.exists():
+        return None
+    try:
+        return Report.from_dict(json.loads(meta.read_text()))
+    except (ValueError, KeyError, TypeError):
+        return None  # an old or damaged file: regenerate
+
+
+def save_report(folder: Path, report: Report) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    markdown, meta = report_paths(folder, report.paper_id, report.lang)
+    for path, text in ((markdown, report.markdown), (meta, json.dumps(report.to_dict(), ensure_ascii=False))):
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    return markdown
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def tighten(text: str, limit: int = TWEET_LIMIT) -> str:
+    """Fit a tweet into `limit` characters without cutting a word: drop hashtags, then end at the last
+    sentence end, else at the last clause or word boundary."""
+    text = " ".join(text.split()).strip('"「」 ')
+    if len(text) <= limit:
+        return text
+    text = re.sub(r"\s*#\S+", "", text).strip()
+    if len(text) <= limit:
+        return text
+    end = max(text.rfind(mark, 0, limit) for mark in "。！？!?.")
+    if end >= limit // 3:
+        return text[: end + 1]
+    cut = max(text.rfind(mark, 0, limit - 1) for mark in "、，,;； ")
+    return text[:cut].rstrip() + "…" if cut > 0 else text[: limit - 1] + "…"
+
+
+class ReportWriter:
+    def __init__(self, library: Library, config: LLMConfig | None = None):
+        self.library = library
+        self.retriever = Retriever(library)
+        self.config = config or LLMConfig.from_env()
+        self._llm = None
+
+    @property
+    def folder(self) -> Path:
+        return self.library.settings.reports_dir
+
+    def _chat(self, messages) -> str:
+        if self._llm is None:
+            self._llm = make_llm(self.config, resolve_base_url(self.config, self.library.settings))
+        try:
+            return self._llm.chat(messages).message.content or ""
+        except Exception as exc:  # noqa: BLE001 - connection, HTTP and server errors alike
+            raise LLMUnavailable(f"the LLM ({self.config.label}) failed: {type(exc).__name__}: {exc}. Check "
+                                 "`papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL.") from None
+
+    def saved(self, record: PaperRecord, lang: str) -> Report | None:
+        """The saved report, if it was written from the paper's current version."""
+        report = load_report(self.folder, record.paper_id, lang)
+        return report if report and report.paper_sha256 == record.sha256 else None
+
+    def write(self, key: str, lang: str = "ja", progress: Progress | None = None) -> Report:
+        """Generate (and save) the report for the paper `key` names (id, arXiv id or title fragment)."""
+        if lang not in HEADINGS:
+            raise ValueError(f"unknown report language {lang!r}; use one of {', '.join(HEADINGS)}")
+        record = self.library.resolve(key)
+        paper = self.library.parsed(record.paper_id)
+        progress = progress or (lambda done, total, what: None)
+        known = numbers_in(paper_text(paper))
+        started = time.perf_counter()
+        steps: list[tuple[str, Callable[[], ReportSection]]] = [
+            (HEADINGS["en"][n - 1], lambda n=n: self._cited_section(SECTIONS[n], paper, lang, known))
+            for n in (1, 2, 3)]
+        steps += [(HEADINGS["en"][3], lambda: self._limitations(paper, lang, known)),
+                  (HEADINGS["en"][4], lambda: self._cited_section(SECTIONS[5], paper, lang, known)),
+                  (HEADINGS["en"][5], lambda: self._costs(paper, lang, known)),
+                  (HEADINGS["en"][6], lambda: self._references(paper, lang)),
+                  (HEADINGS["en"][7], lambda: self._tweet(paper, lang, known))]
+        sections = []
+        for done, (what, step) in enumerate(steps):
+            progress(done, len(steps), what)
+            section_started = time.perf_counter()
+            section = step()
+            section.seconds = round(time.perf_counter() - section_started, 2)
+            sections.append(section)
+        progress(len(steps), len(steps), "done")
+        report = Report(paper.paper_id, paper.arxiv_id, paper.title, paper.url or Path(record.source).name, lang,
+                        sections, self.config.label, record.sha256, time.time(),
+                        round(time.perf_counter() - started, 2))
+        save_report(self.folder, report)
+        return report
+
+    # ---- retrieval -------------------------------------------------------------------------
+    def _passages(self, spec: SectionSpec, paper: Paper, k: int = PASSAGES_PER_SECTION) -> list[Passage]:
+        """Fused results of the section's queries within the paper, favouring fitting sections;
+        the abstract first where the section needs the paper's own framing."""
+        found: dict[str, Passage] = {}
+        rankings = []
+        for query in spec.queries:
+            hits = [p for p in self.retriever.search(query, 8, paper_ids=[paper.paper_id]) if p.kind != "abstract"]
+            found.update({p.chunk_id: p for p in hits})
+            rankings.append([p.chunk_id for p in hits])
+        scored = [(chunk_id, score + (PREFERRED_BONUS if spec.prefer.search(found[chunk_id].section) else 0.0))
+                  for chunk_id, score in fuse(rankings)]
+        scored.sort(key=lambda item: -item[1])
+        passages = [found[chunk_id] for chunk_id, _ in scored[:k]]
+        if spec.with_abstract and paper.abstract:
+            passages = [self._abstract(paper)] + passages[: k - 1]
+        return passages
+
+    @staticmethod
+    def _abstract(paper: Paper) -> Passage:
+        return Passage(f"{paper.paper_id}-abstract", paper.paper_id, paper.title, "Abstract", paper.abstract_page,
+                       paper.abstract_page, "abstract", paper.abstract, 1.0, paper.arxiv_id)
+
+    def _matcher(self, passages: list[Passage]):
+        """Bullets -> the passage each matches best by e5 (cross-lingual), if close enough."""
+        def infer(bullets: list[str]) -> list[int | None]:
+            embedder = self.library.embedder
+            similarity = embedder.embed_queries(bullets) @ embedder.embed_passages([p.text for p in passages]).T
+            return [int(row.argmax()) + 1 if row.max() >= MATCH_THRESHOLD else None for row in similarity]
+        return infer
+
+    # ---- sections --------------------------------------------------------------------------
+    def _cited_section(self, spec: SectionSpec, paper: Paper, lang: str, known: set[str]) -> ReportSection:
+        passages = self._passages(spec, paper)
+        body, citations, dropped = ground(self._chat(section_messages(spec, paper.title, passages, lang)),
+                                          passages, paper, known, self._matcher(passages))
+        if not citations:  # nothing usable from the model: quote the best passages instead
+            body, citations = self._quoted(passages[:2], spec, paper, lang)
+        return ReportSection(spec.number, HEADINGS[lang][spec.number - 1], body, citations, dropped)
+
+    def _quoted(self, passages: list[Passage], spec: SectionSpec, paper: Paper, lang: str) -> tuple[str, list[Citation]]:
+        if not passages:
+            return WORDS[lang]["nothing"], []
+        lines, citations = [], []
+        for passage in passages:
+            quote = best_quote(passage, " ".join(spec.queries))
+            page = quote_page(paper, passage, quote)
+            lines.append(f"- “{quote}” {page_label([page])}")
+            citations.append(Citation(page, quote, passage.section, passage.chunk_id))
+        return "\n".join(lines), citations
+
+    def _limitations(self, paper: Paper, lang: str, known: set[str]) -> ReportSection:
+        stated = self._cited_section(SECTIONS[4], paper, lang, known)
+        method = self._passages(SECTIONS[2], paper, k=4)
+        # a view is not a citation of the paper: grounded against no passages, so it gets no page numbers
+        own, _, dropped = ground(self._chat(own_view_messages(paper.title, method, lang)), [], paper, known)
+        words = WORDS[lang]
+        body = f"{words['stated']}\n\n{stated.body}\n\n{words['own']}\n\n{own or words['nothing']}"
+        return ReportSection(4, HEADINGS[lang][3], body, stated.citations, stated.dropped + dropped)
+
+    def _costs(self, paper: Paper, lang: str, known: set[str]) -> ReportSection:
+        facts = cost_facts(paper)
+        passages = [Passage(f"{paper.paper_id}-cost-{i}", paper.paper_id, paper.title, f.section, f.page, f.page,
+                            "body", f.sentence, 1.0, paper.arxiv_id)
+                    for i, f in enumerate(f for group in facts.values() for f in group)]
+        words = WORDS[lang]
+        missing = [LABELS[lang][name] for name, group in facts.items() if not group]
+        if not passages:
+            return ReportSection(6, HEADINGS[lang][5], words["none"])
+        body, citations, dropped = ground(self._chat(section_messages(SECTIONS[6], paper.title, passages, lang,
+                                                                      bullets=6)), passages, paper, known,
+                                          self._matcher(passages))
+        if not citations:
+            body, citations = self._quoted(passages[:4], SECTIONS[6], paper, lang)
+        if missing:
+            body += "\n\n" + words["missing"].format(items=", ".join(missing))
+        return ReportSection(6, HEADINGS[lang][5], body, citations, dropped)
+
+    def _references(self, paper: Paper, lang: str) -> ReportSection:
+        words = WORDS[lang]
+        if not paper.references:
+            return ReportSection(7, HEADINGS[lang][6], words["no_refs"])
+        keys = key_references(paper)
+        if not keys:
+            lines = [words["no_cites"].format(n=3)] + [f"- {r.text[:240]} (p.{r.page})" for r in paper.references[:3]]
+            return ReportSection(7, HEADINGS[lang][6], "\n".join(lines))
+        reply = self._chat(key_reference_messages(paper.title, [(k.reference.text, [c for c, _ in k.contexts])
+                                                                for k in keys], lang))
+        reasons = {int(m.group(1)): m.group(2).strip() for m in re.finditer(r"^\s*(\d{1,2})[.)]\s*(.+)$", reply, re.M)}
+        lines, citations = [], []
+        for number, key in enumerate(keys, start=1):
+            reference = key.reference.text
+            reason = reasons.get(number, "")
+            context_words = reference + " ".join(c for c, _ in key.contexts)
+            if language_of(reason) != lang or unsupported(reason, numbers_in(context_words)) \
+                    or normalized(reference)[:40] in normalized(reason):
+                reason = ""  # wrong language, a number the citing text lacks, or the entry copied back
+            cited = words["cited"].format(count=key.count, pages=page_label(key.pages)).strip()
+            lines.append(f"- **{key.label}** — {_clip(reference, 240)}")
+            lines.append(f"  - {cited} {reason}".rstrip())
+            if key.contexts:
+                sentence, page = key.contexts[0]
+                lines.append(f"  - “{_clip(sentence, 220)}” (p.{page})")
+            citations += [Citation(page, sentence, "", "reference-context") for sentence, page in key.contexts]
+        return ReportSection(7, HEADINGS[lang][6], "\n".join(lines), citations)
+
+    def _tweet(self, paper: Paper, lang: str, known: set[str]) -> ReportSection:
+        abstract = focus(paper.abstract, paper.title, 1200) if paper.abstract else paper.title
+        limit = TWEET_LIMIT - 20  # ask for less: small models overshoot
+        tweet = " ".join(self._chat(tweet_messages(paper.title, abstract, lang, limit)).split()).strip('"「」 ')
+        for _ in range(2):
+            if len(tweet) <= TWEET_LIMIT and not unsupported(tweet, known):
+                break
+            shorter = self._chat(shorter_tweet_messages(tweet, limit, lang))
+            tweet = " ".join(shorter.split()).strip('"「」 ') or tweet
+        dropped = [s for s in split_sentences(tweet) if unsupported(s, known)]
+        tweet = " ".join(s for s in split_sentences(tweet) if s not in dropped) or paper.title
+        return ReportSection(8, HEADINGS[lang][7], tighten(tweet), dropped=dropped)

@@ -1,0 +1,125 @@
+"""`papers eval-reports`: how well-formed and how grounded generated reports are.
+
+Per report: the format (8 headings in order, tweet within 140 characters), the share of its numbers
+found in the paper's text, the sections with a page citation, whether each cited quote is on its
+cited page of the PDF, whether the section-7 entries are in the parsed reference list, generation
+time, and, where an imported seed report exists for the paper, key-fact recall: the numbers and
+names of the seed report that the paper also contains, found again in ours.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from index.library import Library
+from index.notes import NoteStore
+from ingest.notes import REPORT
+from ingest.paper import Paper
+from ingest.report_format import parse_report, structure_problems, tweet_length
+
+from .citations import normalized
+from .evaluate import PageTexts
+from .names import candidate_names
+from .report import Report
+from .report_grounding import numbers_in, paper_text
+
+_PAGE_CITE = re.compile(r"\(p\.\d+(?:, p\.\d+)*\)")
+_OUR_COUNTS = re.compile(r"本文で\d+回引用|cited \d+× in the body")
+_ENTRY = re.compile(r"^- \*\*.+?\*\* — (.+)$", re.M)
+
+
+def report_numbers(markdown: str) -> set[str]:
+    """Numbers a report states about the paper: not its headings, page citations or our citation counts."""
+    bodies = " ".join(body for _, _, body in parse_report(markdown).sections)
+    return numbers_in(_OUR_COUNTS.sub(" ", _PAGE_CITE.sub(" ", bodies)))
+
+
+def reference_entries_found(markdown: str, paper: Paper) -> tuple[int, int]:
+    """(section-7 entries that are in the parsed reference list, entries)."""
+    section7 = next((body for number, _, body in parse_report(markdown).sections if number == 7), "")
+    references = [normalized(r.text) for r in paper.references]
+    entries = [normalized(m.group(1).removesuffix("…")) for m in _ENTRY.finditer(section7)]
+    return sum(1 for e in entries if e and any(e in r for r in references)), len(entries)
+
+
+def key_facts(seed: str, paper_words: str) -> tuple[set[str], set[str]]:
+    """(numbers, names) of a seed report that the paper's text also contains."""
+    numbers = {n for n in numbers_in(seed) if len(n) >= 2} & numbers_in(paper_words)
+    folded = paper_words.casefold()
+    names = {n for n in candidate_names(seed) if n.casefold() in folded}
+    return numbers, names
+
+
+def key_fact_recall(seed: str, ours: str, paper_words: str) -> dict:
+    numbers, names = key_facts(seed, paper_words)
+    our_numbers, our_text = numbers_in(ours), ours.casefold()
+    found = {n for n in numbers if n in our_numbers} | {n for n in names if n.casefold() in our_text}
+    total = len(numbers) + len(names)
+    return {"facts": total, "found": len(found), "recall": round(len(found) / total, 3) if total else None,
+            "missed": sorted((numbers | names) - found)[:30]}
+
+
+def check_report(report: Report, paper: Paper, pages: PageTexts, seed: str | None = None) -> dict:
+    markdown = report.markdown
+    words = paper_text(paper)
+    numbers, known = report_numbers(markdown), numbers_in(words)
+    parsed = parse_report(markdown)
+    citations = [c for s in report.sections for c in s.citations if c.chunk_id]
+    valid = [pages.quote_on_page(report.paper_id, c.page, c.quote) for c in citations]
+    found, entries = reference_entries_found(markdown, paper)
+    return {
+        "paper_id": report.paper_id, "lang": report.lang, "model": report.model,
+        "structure_problems": structure_problems(markdown, report.lang),
+        "tweet_chars": tweet_length(next((b for n, _, b in parsed.sections if n == 8), "")),
+        "numbers": len(numbers), "numbers_in_paper": len(numbers & known),
+        "groundedness": round(len(numbers & known) / len(numbers), 3) if numbers else None,
+        "ungrounded_numbers": sorted(numbers - known),
+        "sections_with_citation": sum(1 for _, _, body in parsed.sections if _PAGE_CITE.search(body)),
+        "citations": len(citations),
+        "citation_validity": round(sum(valid) / len(valid), 3) if valid else None,
+        "citation_pages_in_range": all(1 <= c.page <= paper.page_count for c in citations),
+        "reference_entries": entries, "reference_entries_in_list": found,
+        "dropped_sentences": sum(len(s.dropped) for s in report.sections),
+        "seconds": report.seconds, "section_seconds": {s.number: s.seconds for s in report.sections},
+        "key_facts": key_fact_recall(seed, markdown, words) if seed else None,
+    }
+
+
+def seed_report(notes: NoteStore, record) -> str | None:
+    """The text of an imported 8-section report for this paper, if there is one."""
+    return next((n.text for n in notes.for_paper(record) if n.kind == REPORT), None)
+
+
+def summarize(results: list[dict]) -> dict:
+    def mean(key: str) -> float | None:
+        values = [r[key] for r in results if r.get(key) is not None]
+        return round(statistics.mean(values), 3) if values else None
+
+    recalls = [r["key_facts"]["recall"] for r in results if r.get("key_facts") and r["key_facts"]["recall"] is not None]
+    return {
+        "reports": len(results),
+        "structure_valid": sum(1 for r in results if not r["structure_problems"]),
+        "tweet_within_limit": sum(1 for r in results if r["tweet_chars"] <= 140),
+        "groundedness_mean": mean("groundedness"),
+        "sections_with_citation_mean": mean("sections_with_citation"),
+        "citation_validity_mean": mean("citation_validity"),
+        "reference_entries_in_list": f"{sum(r['reference_entries_in_list'] for r in results)}/"
+                                     f"{sum(r['reference_entries'] for r in results)}",
+        "seconds_mean": mean("seconds"),
+        "key_fact_recall_mean": round(statistics.mean(recalls), 3) if recalls else None,
+    }
+
+
+def evaluate_reports(library: Library, writer, keys: list[str], lang: str, regenerate: bool = False,
+                     on_result=None, progress=None) -> dict:
+    """Check the saved reports of `keys` (all papers when empty), writing those missing or stale."""
+    notes, pages = NoteStore(library.settings.notes_path), PageTexts(library)
+    records = [library.resolve(k) for k in keys] if keys else library.papers()
+    results = []
+    for record in records:
+        report = None if regenerate else writer.saved(record, lang)
+        report = report or writer.write(record.paper_id, lang, progress)
+        result = check_report(report, library.parsed(record.paper_id), pages, seed_report(notes, record))
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return {"summary": summarize(results), "reports": results}

@@ -1,0 +1,171 @@
+"""Reports written by the real local llama.cpp server (0.5B model for speed) from a real corpus paper
+and a test-made paper that cites its references and states its costs; seed notes imported through the CLI."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS, ROOT, needs_corpus, use_test_llm
+from index.library import Library
+from index.notes import NoteStore
+from ingest.report_format import HEADINGS, parse_report, structure_problems
+from pdf_factory import LOREM, SyntheticPaper, make_paper_pdf
+from qa.evaluate import PageTexts
+from qa.key_references import key_references
+from qa.cost_facts import cost_facts
+from qa.llm import LLMConfig, LLMUnavailable, local_server
+from qa.report import ReportWriter, load_report
+from qa.report_check import check_report, reference_entries_found
+
+MOBA = "2502.13189"
+ROUTING = SyntheticPaper(arxiv_id="2407.00002", title="GradRoute: Gradient Routing for Tiny Sparse Experts", sections=[
+    ("1 Introduction", "Sparse experts [1] promise cheap scaling, but routers collapse [3]. "
+     "Prior routers [1] need large batches [3] and fail below one billion parameters. " + LOREM * 4),
+    ("2 Method", "GradRoute assigns tokens to experts by gradient similarity, unlike the top-k router of [1]. " + LOREM * 4),
+    ("3 Experiments", "We train GradRoute on 12 billion tokens with 64 GPUs for 3 days. The largest model has 770M "
+     "parameters. Load balancing follows [3]. " + LOREM * 4),
+    ("4 Limitations", "GradRoute covers only English text and models below one billion parameters. " + LOREM * 2),
+], table_after="3 Experiments")
+SEED = f"""# {ROUTING.title}
+
+[View Paper](http://arxiv.org/abs/2407.00002v1)
+
+## 1. 既存研究では何ができなかったのか
+
+従来のルーター（Sparse experts）は10億パラメータ未満では崩壊していました。
+
+## 2. どのようなアプローチでそれを解決しようとしたか
+
+GradRouteは勾配の類似度でトークンをエキスパートに割り当てます。
+
+## 3. 結果、何が達成できたのか
+
+学習コストを37.5%削減し、Baseモデルで74.4の精度を達成しました。
+
+## 4. Limitationや問題点は何か
+
+英語のみを対象としています。
+
+## 5. 技術的な詳細について
+
+770Mパラメータのモデルまで評価しています。
+
+## 6. コストや物理的な詳細について
+
+64 GPUsで3日間、12 billion tokensを学習しました。
+
+## 7. 参考文献のうち、特に参照すべきもの
+
+Sparse mixtures of experts (ICML 2021)
+
+## 8. この論文を140字以内のツイートで要約すると？
+
+GradRouteで小さなMoEも安定学習 #MoE
+"""
+
+pytestmark = needs_corpus()
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    base = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as mp:
+        use_test_llm(mp, base / "home", max_tokens=200)
+        library = Library()
+        outcomes = library.ingest([CORPUS / f"{MOBA}.pdf", make_paper_pdf(base / "gradroute.pdf", ROUTING)])
+        assert all(o.status == "added" for o in outcomes)
+        yield library
+        local_server(library.settings).stop()
+
+
+@pytest.fixture(scope="module")
+def moba_report(library):
+    steps = []
+    report = ReportWriter(library).write("MoBA", "ja", lambda done, total, what: steps.append((done, what)))
+    assert [done for done, _ in steps] == list(range(9))  # progress for each of the 8 sections, then done
+    return report
+
+
+def test_key_references_and_costs_of_a_test_made_paper(library):
+    paper = library.parsed("2407.00002")
+    top = key_references(paper)
+    assert [(k.reference.number, k.count) for k in top[:2]] == [(1, 3), (3, 3)]
+    assert top[0].reference.text.startswith("A. Author and B. Builder") and top[0].pages
+    facts = cost_facts(paper)
+    assert any("64 GPUs" in f.sentence for f in facts["hardware"])
+    assert not facts["money"]
+
+
+def test_report_has_the_seed_format_and_a_short_tweet(library, moba_report):
+    markdown = moba_report.markdown
+    assert structure_problems(markdown, "ja") == []
+    parsed = parse_report(markdown)
+    assert parsed.title.casefold().startswith("moba") and parsed.url == f"http://arxiv.org/abs/{MOBA}"
+    assert [heading for _, heading, _ in parsed.sections] == HEADINGS["ja"]
+    tweet = parsed.sections[7][2]
+    assert 0 < len(tweet) <= 140 and "\n" not in tweet
+    saved = (library.settings.reports_dir / f"{MOBA}.ja.md").read_text()
+    assert saved == markdown and load_report(library.settings.reports_dir, MOBA, "ja").markdown == markdown
+
+
+def test_report_cites_real_pages_and_grounded_numbers(library, moba_report):
+    paper = library.parsed(MOBA)
+    result = check_report(moba_report, paper, PageTexts(library))
+    assert result["sections_with_citation"] >= 5  # 1-6 are cited; 7 cites where references are used
+    assert result["citation_pages_in_range"]
+    assert result["citation_validity"] >= 0.9  # each quote is on its page of the PDF itself
+    assert result["groundedness"] is None or result["groundedness"] >= 0.95, result["ungrounded_numbers"]
+    section4 = moba_report.sections[3].body
+    assert "論文が述べている限界" in section4 and "本レポートの見解" in section4
+    pages = {int(p) for p in re.findall(r"p\.(\d+)", "\n".join(s.body for s in moba_report.sections[:6]))}
+    assert pages and all(1 <= p <= paper.page_count for p in pages)
+
+
+def test_section_7_lists_entries_from_the_parsed_reference_list(library, moba_report):
+    found, entries = reference_entries_found(moba_report.markdown, library.parsed(MOBA))
+    assert entries >= 3 and found == entries
+
+
+def _cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **(env or {})}, timeout=1200)
+
+
+def test_seed_notes_attach_and_key_facts_are_measured(library, tmp_path):
+    seed = tmp_path / "seed.txt"
+    seed.write_text(SEED + "\n---\n\n" + SEED.replace("2407.00002", "2503.99999").replace("GradRoute:", "Other:"))
+    done = _cli("notes", "import", str(seed))
+    assert done.returncode == 0, done.stderr
+    assert "2 notes imported" in done.stdout and "attached to 2407.00002" in done.stdout
+    assert "no such paper in the library yet" in done.stdout
+    again = _cli("notes", "import", str(seed))
+    assert "0 notes imported, 2 already there" in again.stdout
+    notes = NoteStore(library.settings.notes_path)
+    assert [n.arxiv_id for n in notes.for_paper(library.resolve("2407.00002"))] == ["2407.00002"]
+    assert notes.search("勾配 類似度")[0][0].arxiv_id == "2407.00002"
+
+    out = tmp_path / "eval.json"
+    done = _cli("eval-reports", "2407.00002", "--lang", "en", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text())["reports"][0]
+    assert result["structure_problems"] == [] and result["tweet_chars"] <= 140
+    facts = result["key_facts"]
+    assert facts["facts"] >= 5 and 0 <= facts["recall"] <= 1  # 64, 770M, 12, 37.5, 74.4, GradRoute ... are in the paper
+    shown = _cli("report", "2407.00002", "--lang", "en")
+    assert "saved report" in shown.stderr and "imported notes on this paper" in shown.stderr
+    assert shown.stdout.startswith(f"# {ROUTING.title}")
+
+
+def test_llm_down_fails_clearly_and_keeps_the_saved_report(library, moba_report, monkeypatch):
+    before = (library.settings.reports_dir / f"{MOBA}.ja.md").read_text()
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    with pytest.raises(LLMUnavailable, match="127.0.0.1:9"):
+        ReportWriter(library, LLMConfig.from_env()).write(MOBA, "ja")
+    done = _cli("report", MOBA, "--regenerate", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "127.0.0.1:9" in done.stderr
+    assert (library.settings.reports_dir / f"{MOBA}.ja.md").read_text() == before
