@@ -104,3 +104,21 @@ def test_key_fact_recall_counts_only_facts_the_paper_holds():
     # 64, 37.5, GradRoute, GPUs; not 99.9 or MegaNet-7 (not in the paper), nor 3 (one digit: too common)
     assert result["facts"] == 4
     assert result["found"] == 3 and result["missed"] == ["37.5"]
+
+
+def test_notes_attach_by_arxiv_id_or_title_and_are_stored_once(tmp_path):
+    from types import SimpleNamespace
+
+    from index.notes import NoteStore
+    from ingest.notes import Note
+
+    store = NoteStore(tmp_path / "notes.sqlite3")
+    by_id = Note(REPORT, "Some Title", "2502.13189", "# Some Title\n\nabout block attention")
+    by_title = Note(SUMMARY, "MoBA: Mixture of Block Attention for Long-Context LLMs", None, "ブロック単位の注意機構")
+    other = Note(DIGEST, "Another Paper", "2501.00001", "unrelated")
+    added, known = store.add([by_id, by_title, other], "seeds.txt")
+    assert len(added) == 3 and known == 0
+    assert store.add([by_id], "again.txt") == ([], 1)
+    paper = SimpleNamespace(arxiv_id="2502.13189", title="MOBA: MIXTURE OF BLOCK ATTENTION FOR LONG-CONTEXT LLMS")
+    assert [n.title for n in store.for_paper(paper)] == ["Some Title", by_title.title]
+    assert store.search("注意機構")[0][0].title == by_title.title
