@@ -75,3 +75,9 @@ def cost_facts(paper: Paper, per_category: int = 3) -> dict[str, list[CostFact]]
                 used.add(fact.sentence)
         chosen[name] = picks
     return chosen
+
+
+def unstated(facts: dict[str, list[CostFact]]) -> list[str]:
+    """Categories no chosen sentence speaks to ("64 GPUs for 3 days" states hardware and time)."""
+    sentences = [f.sentence for group in facts.values() for f in group]
+    return [name for name, pattern in CATEGORIES.items() if not any(pattern.search(s) for s in sentences)]

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 MODEL_ALIAS = "local"
+BUSY_WAIT_S = 180.0  # how long a running but busy server is waited for before it is replaced
 START_TIMEOUT_S = 180.0
 
 
@@ -80,29 +81,44 @@ class LocalLLMServer:
         self.threads = threads or os.cpu_count() or 2
         self.context = context
 
-    def status(self) -> ServerState | None:
-        """The running server, or None (a stale state file of a dead server is removed)."""
+    def _recorded(self) -> ServerState | None:
+        """The server the state file names, if its process is alive (a stale file is removed)."""
         try:
             state = ServerState(**json.loads(self.state_path.read_text()))
         except (OSError, ValueError, TypeError):
             return None
-        if _alive(state.pid) and healthy(state.base_url):
+        if _alive(state.pid):
             return state
-        if not _alive(state.pid):
-            self.state_path.unlink(missing_ok=True)
+        self.state_path.unlink(missing_ok=True)
         return None
+
+    def status(self) -> ServerState | None:
+        """The running server if it answers now, else None."""
+        state = self._recorded()
+        return state if state and healthy(state.base_url) else None
 
     def start(self, model: Path, port: int | None = None) -> ServerState:
         """Reuse the running server if it serves `model`, else (re)start one and wait until it answers."""
         if not model.exists():
             raise LLMServerError(f"model file {model} not found; run `make setup` (or `papers setup`)")
         with self._lock():
-            state = self.status()
-            if state and state.model == str(model):
+            state = self._recorded()
+            if state and state.model == str(model) and self._answers(state):
                 return state
             if state:
                 self._stop(state)
             return self._spawn(model, port or _free_port())
+
+    @staticmethod
+    def _answers(state: ServerState, wait_s: float = BUSY_WAIT_S) -> bool:
+        """A server busy with a long request (one a killed client left behind) answers once it is
+        done: wait for it rather than start a second server beside it on 2 cores."""
+        deadline = time.monotonic() + wait_s
+        while not healthy(state.base_url):
+            if time.monotonic() > deadline or not _alive(state.pid):
+                return False
+            time.sleep(1.0)
+        return True
 
     def stop(self) -> ServerState | None:
         with self._lock():

@@ -22,12 +22,12 @@ from index.registry import PaperRecord
 from ingest.paper import Paper
 from ingest.report_format import HEADINGS, TWEET_LIMIT, heading_line
 
-from .cost_facts import LABELS, cost_facts
+from .cost_facts import LABELS, cost_facts, unstated
 from .key_references import key_references
 from .llm import LLMConfig, LLMUnavailable, make_llm, resolve_base_url
 from .citations import best_quote, normalized, quote_page, split_sentences
 from .prompts import focus, language_of
-from .report_grounding import Citation, ground, numbers_in, page_label, paper_text, unsupported
+from .report_grounding import Citation, ground, numbers_in, page_label, unsupported
 from .report_prompts import (SECTIONS, SectionSpec, key_reference_messages, own_view_messages, section_messages,
                              shorter_tweet_messages, tweet_messages)
 from .retrieve import RRF_K, Passage, Retriever, fuse
@@ -117,6 +117,12 @@ def save_report(folder: Path, report: Report) -> Path:
     return markdown
 
 
+def _numbers_of(passages: list[Passage], paper: Paper) -> set[str]:
+    """The numbers a section may state: those in the passages it was written from (a number found
+    elsewhere in the paper is no support: "8 hours" is not grounded by a "Llama-8B" on another page)."""
+    return numbers_in(paper.title + " " + " ".join(p.text for p in passages))
+
+
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
@@ -170,16 +176,15 @@ class ReportWriter:
         record = self.library.resolve(key)
         paper = self.library.parsed(record.paper_id)
         progress = progress or (lambda done, total, what: None)
-        known = numbers_in(paper_text(paper))
         started = time.perf_counter()
         steps: list[tuple[str, Callable[[], ReportSection]]] = [
-            (HEADINGS["en"][n - 1], lambda n=n: self._cited_section(SECTIONS[n], paper, lang, known))
+            (HEADINGS["en"][n - 1], lambda n=n: self._cited_section(SECTIONS[n], paper, lang))
             for n in (1, 2, 3)]
-        steps += [(HEADINGS["en"][3], lambda: self._limitations(paper, lang, known)),
-                  (HEADINGS["en"][4], lambda: self._cited_section(SECTIONS[5], paper, lang, known)),
-                  (HEADINGS["en"][5], lambda: self._costs(paper, lang, known)),
+        steps += [(HEADINGS["en"][3], lambda: self._limitations(paper, lang)),
+                  (HEADINGS["en"][4], lambda: self._cited_section(SECTIONS[5], paper, lang)),
+                  (HEADINGS["en"][5], lambda: self._costs(paper, lang)),
                   (HEADINGS["en"][6], lambda: self._references(paper, lang)),
-                  (HEADINGS["en"][7], lambda: self._tweet(paper, lang, known))]
+                  (HEADINGS["en"][7], lambda: self._tweet(paper, lang))]
         sections = []
         for done, (what, step) in enumerate(steps):
             progress(done, len(steps), what)
@@ -226,10 +231,11 @@ class ReportWriter:
         return infer
 
     # ---- sections --------------------------------------------------------------------------
-    def _cited_section(self, spec: SectionSpec, paper: Paper, lang: str, known: set[str]) -> ReportSection:
+    def _cited_section(self, spec: SectionSpec, paper: Paper, lang: str) -> ReportSection:
         passages = self._passages(spec, paper)
         body, citations, dropped = ground(self._chat(section_messages(spec, paper.title, passages, lang)),
-                                          passages, paper, known, self._matcher(passages))
+                                          passages, paper, _numbers_of(passages, paper), self._matcher(passages),
+                                          echo=spec.task[lang])
         if not citations:  # nothing usable from the model: quote the best passages instead
             body, citations = self._quoted(passages[:2], spec, paper, lang)
         return ReportSection(spec.number, HEADINGS[lang][spec.number - 1], body, citations, dropped)
@@ -245,27 +251,29 @@ class ReportWriter:
             citations.append(Citation(page, quote, passage.section, passage.chunk_id))
         return "\n".join(lines), citations
 
-    def _limitations(self, paper: Paper, lang: str, known: set[str]) -> ReportSection:
-        stated = self._cited_section(SECTIONS[4], paper, lang, known)
+    def _limitations(self, paper: Paper, lang: str) -> ReportSection:
+        stated = self._cited_section(SECTIONS[4], paper, lang)
         method = self._passages(SECTIONS[2], paper, k=4)
         # a view is not a citation of the paper: grounded against no passages, so it gets no page numbers
-        own, _, dropped = ground(self._chat(own_view_messages(paper.title, method, lang)), [], paper, known)
+        own, _, dropped = ground(self._chat(own_view_messages(paper.title, method, lang)), [], paper,
+                                 _numbers_of(method, paper))
         words = WORDS[lang]
         body = f"{words['stated']}\n\n{stated.body}\n\n{words['own']}\n\n{own or words['nothing']}"
         return ReportSection(4, HEADINGS[lang][3], body, stated.citations, stated.dropped + dropped)
 
-    def _costs(self, paper: Paper, lang: str, known: set[str]) -> ReportSection:
+    def _costs(self, paper: Paper, lang: str) -> ReportSection:
         facts = cost_facts(paper)
         passages = [Passage(f"{paper.paper_id}-cost-{i}", paper.paper_id, paper.title, f.section, f.page, f.page,
                             "body", f.sentence, 1.0, paper.arxiv_id)
                     for i, f in enumerate(f for group in facts.values() for f in group)]
         words = WORDS[lang]
-        missing = [LABELS[lang][name] for name, group in facts.items() if not group]
+        missing = [LABELS[lang][name] for name in unstated(facts)]
         if not passages:
             return ReportSection(6, HEADINGS[lang][5], words["none"])
         body, citations, dropped = ground(self._chat(section_messages(SECTIONS[6], paper.title, passages, lang,
-                                                                      bullets=6)), passages, paper, known,
-                                          self._matcher(passages))
+                                                                      bullets=6)), passages, paper,
+                                          _numbers_of(passages, paper), self._matcher(passages),
+                                          echo=SECTIONS[6].task[lang])
         if not citations:
             body, citations = self._quoted(passages[:4], SECTIONS[6], paper, lang)
         if missing:
@@ -300,8 +308,9 @@ class ReportWriter:
             citations += [Citation(page, sentence, "", "reference-context") for sentence, page in key.contexts]
         return ReportSection(7, HEADINGS[lang][6], "\n".join(lines), citations)
 
-    def _tweet(self, paper: Paper, lang: str, known: set[str]) -> ReportSection:
+    def _tweet(self, paper: Paper, lang: str) -> ReportSection:
         abstract = focus(paper.abstract, paper.title, 1200) if paper.abstract else paper.title
+        known = numbers_in(f"{paper.title} {abstract}")  # the tweet is written from the abstract
         limit = TWEET_LIMIT - 20  # ask for less: small models overshoot
         tweet = " ".join(self._chat(tweet_messages(paper.title, abstract, lang, limit)).split()).strip('"「」 ')
         for _ in range(2):

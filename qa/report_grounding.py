@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from index.lexical import tokenize
 from ingest.paper import Paper
 
 from .citations import best_quote, normalized, quote_page, split_sentences
@@ -66,9 +67,15 @@ def _with_pages(sentence: str, pages: list[int]) -> str:
     return f"{sentence} {label}"
 
 
-def bullet_lines(text: str) -> list[str]:
+def _echoes(line: str, instruction: str) -> bool:
+    """Most of the line's terms come from the instruction: the model repeated its task."""
+    terms = set(tokenize(_CITE.sub("", line)))
+    return bool(terms) and len(terms & set(tokenize(instruction))) / len(terms) >= 0.6
+
+
+def bullet_lines(text: str, echo: str = "") -> list[str]:
     """The model's bullets, markers removed: no headings, preamble or closing remarks, no repeats,
-    no last bullet cut off mid-sentence by the token limit."""
+    no copy of the instruction (`echo`), no last bullet cut off mid-sentence by the token limit."""
     lines = [raw.strip() for raw in text.splitlines() if raw.strip()]
     bullets = [line for line in lines if _BULLET.match(line)]
     if not bullets:  # prose: its lines are the bullets
@@ -79,6 +86,8 @@ def bullet_lines(text: str) -> list[str]:
         if line.count("**") % 2:  # "課題:** ..." : a bold marker that lost its partner
             line = line.replace("**", "")
         key = normalized(_CITE.sub("", line))
+        if echo and _echoes(line, echo):
+            continue
         if len(key) >= 4 and key not in seen and not line.rstrip("*").endswith((":", "：")):  # not a sub-heading
             seen.add(key)
             cleaned.append(line)
@@ -88,11 +97,11 @@ def bullet_lines(text: str) -> list[str]:
 
 
 def ground(text: str, passages: list[Passage], paper: Paper | None, known: set[str],
-           infer: Infer | None = None) -> tuple[str, list[Citation], list[str]]:
+           infer: Infer | None = None, echo: str = "") -> tuple[str, list[Citation], list[str]]:
     """(markdown bullets with page citations, the citations, the sentences dropped for invented numbers)."""
     citations, dropped = [], []
     kept_lines: list[list[tuple[str, list[int]]]] = []
-    for line in bullet_lines(text):
+    for line in bullet_lines(text, echo):
         kept = []
         for sentence in split_sentences(line):
             numbers = [int(n) for m in _CITE.finditer(sentence) for n in re.split(r"\s*[,、]\s*", m.group(1))]

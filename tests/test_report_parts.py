@@ -71,7 +71,8 @@ def test_grounding_turns_passage_numbers_into_pages_and_drops_invented_numbers()
             "- Baseの精度は74.4である[2]。学習には512 GPUsを使った[1]。\n"
             "## heading the model added\n"
             "* 手法は単純である。")
-    body, citations, dropped = ground(text, passages, None, known)
+    text += "\n- 論文のコストとGPUの数について [1]"  # the model repeating its instruction
+    body, citations, dropped = ground(text, passages, None, known, echo="論文のコストとGPUの数")
     assert body.splitlines() == ["- 64 GPUsで12 billion tokensを学習した (p.4)。",
                                  "- Baseの精度は74.4である (p.6)。", "- 手法は単純である。"]
     assert [c.page for c in citations] == [4, 6]

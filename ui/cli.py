@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -264,66 +265,75 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_notes(args: argparse.Namespace) -> int:
-    from index.library import PaperNotFound
-    from index.notes import NoteStore
+def _note_owners(library, notes) -> dict[int, str]:
+    """note id -> the id of the paper it is attached to (by arXiv id or title)."""
+    return {n.note_id: p.paper_id for p in library.papers() for n in notes.for_paper(p)}
+
+
+def _notes_import(library, notes, files: list[str]) -> int:
     from ingest.notes import read_notes_file
 
-    library = _library()
-    notes = NoteStore(library.settings.notes_path)
-    papers = library.papers()
+    if not files:
+        raise ValueError("name the files to import")
+    status = 0
+    for name in files:
+        try:
+            parsed = read_notes_file(Path(name))
+        except ValueError as exc:
+            print(f"✗ {exc}", file=sys.stderr)
+            status = 1
+            continue
+        added, known = notes.add(parsed, str(Path(name).resolve()))
+        print(f"✓ {name}: {len(added)} notes imported, {known} already there")
+        owners = _note_owners(library, notes)
+        for note_id in added:
+            note = notes.get(note_id)
+            where = f"attached to {owners[note_id]}" if note_id in owners else "no such paper in the library yet"
+            print(f"  #{note_id} {note.kind:<7} {note.arxiv_id or '-':<11} {note.title[:60]}  → {where}")
+    return status
 
-    def attached_to(note) -> str:
-        match = next((p for p in papers if notes.for_paper(p) and note.note_id in
-                      {n.note_id for n in notes.for_paper(p)}), None)
-        return match.paper_id if match else "-"
 
-    if args.action == "import":
-        if not args.args:
-            raise ValueError("name the files to import")
-        status = 0
-        for name in args.args:
-            try:
-                parsed = read_notes_file(Path(name))
-            except ValueError as exc:
-                print(f"✗ {exc}", file=sys.stderr)
-                status = 1
-                continue
-            added, known = notes.add(parsed, str(Path(name).resolve()))
-            print(f"✓ {name}: {len(added)} notes imported, {known} already there")
-            for note_id in added:
-                note = notes.get(note_id)
-                target = attached_to(note)
-                where = f"attached to {target}" if target != "-" else "no such paper in the library yet"
-                print(f"  #{note_id} {note.kind:<7} {note.arxiv_id or '-':<11} {note.title[:60]}  → {where}")
-        return status
-    if args.action == "list":
-        shown = notes.for_paper(library.resolve(args.args[0])) if args.args else notes.all()
-        for note in shown:
-            print(f"#{note.note_id:<4} {note.kind:<7} {note.arxiv_id or '-':<11} {attached_to(note):<12} {note.title[:70]}")
-        if not shown:
-            print("no notes; import summaries with `papers notes import FILE`")
-        return 0
-    if args.action == "search":
-        query = " ".join(args.args)
-        for note, score in notes.search(query, k=args.k):
-            print(f"#{note.note_id:<4} {score:6.2f}  {note.arxiv_id or '-':<11} {note.title[:80]}")
-        return 0
-    # show: a note id, or a paper's notes
-    if not args.args:
-        raise ValueError("name a note (#id) or a paper")
-    key = args.args[0].lstrip("#")
-    if key.isdigit() and notes.get(int(key)):
-        shown = [notes.get(int(key))]
+def _notes_show(library, notes, key: str) -> int:
+    from index.library import PaperNotFound
+
+    number = key.lstrip("#")
+    note = notes.get(int(number)) if number.isdigit() else None
+    if note:
+        shown = [note]
     else:
         try:
-            shown = notes.for_paper(library.resolve(args.args[0]))
+            shown = notes.for_paper(library.resolve(key))
         except PaperNotFound:
-            raise ValueError(f"no note #{key} and no paper {args.args[0]!r}") from None
+            raise ValueError(f"no note #{number} and no paper {key!r}") from None
     for note in shown:
         print(f"--- note #{note.note_id} ({note.kind}, from {Path(note.source).name}) ---\n{note.text}\n")
     if not shown:
         print("no notes attached to this paper")
+    return 0
+
+
+def cmd_notes(args: argparse.Namespace) -> int:
+    from index.notes import NoteStore
+
+    library = _library()
+    notes = NoteStore(library.settings.notes_path)
+    if args.action == "import":
+        return _notes_import(library, notes, args.args)
+    if args.action == "show":
+        if not args.args:
+            raise ValueError("name a note (#id) or a paper")
+        return _notes_show(library, notes, args.args[0])
+    if args.action == "search":
+        for note, score in notes.search(" ".join(args.args), k=args.k):
+            print(f"#{note.note_id:<4} {score:6.2f}  {note.arxiv_id or '-':<11} {note.title[:80]}")
+        return 0
+    shown = notes.for_paper(library.resolve(args.args[0])) if args.args else notes.all()
+    owners = _note_owners(library, notes)
+    for note in shown:
+        print(f"#{note.note_id:<4} {note.kind:<7} {note.arxiv_id or '-':<11} {owners.get(note.note_id, '-'):<12} "
+              f"{note.title[:70]}")
+    if not shown:
+        print("no notes; import summaries with `papers notes import FILE`")
     return 0
 
 
@@ -419,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `papers notes list | head` ends quietly
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
