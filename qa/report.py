@@ -318,6 +318,7 @@ class ReportWriter:
                 break
             shorter = self._chat(shorter_tweet_messages(tweet, limit, lang))
             tweet = " ".join(shorter.split()).strip('"「」 ') or tweet
-        dropped = [s for s in split_sentences(tweet) if unsupported(s, known)]
+        # a sentence about the tweet itself ("研究者向けの日本語のツイートです") is the model talking to us
+        dropped = [s for s in split_sentences(tweet) if unsupported(s, known) or re.search(r"ツイート|tweet", s, re.I)]
         tweet = " ".join(s for s in split_sentences(tweet) if s not in dropped) or paper.title
         return ReportSection(8, HEADINGS[lang][7], tighten(tweet), dropped=dropped)
