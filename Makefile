@@ -7,7 +7,11 @@ PAPERS ?= data/papers
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_DISABLE_PROGRESS_BARS=1
 export GRADIO_ANALYTICS_ENABLED=False TOKENIZERS_PARALLELISM=false ANONYMIZED_TELEMETRY=False
 
-.PHONY: setup run test bench bench-query
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST   ?= 127.0.0.1
+PORT   ?= 7860
+
+.PHONY: setup run test browser bench bench-query bench-similar
 
 $(BIN)/papers: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +24,19 @@ $(BIN)/papers: requirements.lock pyproject.toml
 setup: $(BIN)/papers
 	$(BIN)/papers setup
 
-# the main job: ingest $(PAPERS) (default data/papers/) and show the library
+# the main job: ingest $(PAPERS) (default data/papers/), show the library, serve the app on http://$(HOST):$(PORT)
 run: setup
 	@mkdir -p $(PAPERS)
 	$(BIN)/papers ingest $(PAPERS) || echo "some files were not ingested (reasons above)"
 	$(BIN)/papers list
+	$(BIN)/papers ui --host $(HOST) --port $(PORT)
 
-test: setup
+# Debian's chromium (and CJK fonts for the screenshots) for the browser tests; Playwright drives it
+browser:
+	@command -v chromium >/dev/null && [ -d /usr/share/fonts/opentype/noto ] || \
+	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; }
+
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 bench: setup
@@ -35,3 +45,7 @@ bench: setup
 # needs an ingested library (PAPERS_HOME, default data/): retrieval at corpus size and 100k chunks, LLM latency
 bench-query: setup
 	$(BIN)/python bench/query.py
+
+# needs an ingested library: `papers similar` latency by paper and by text, cache build, ranking at 10k papers
+bench-similar: setup
+	$(BIN)/python bench/similar.py

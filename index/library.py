@@ -23,6 +23,7 @@ from ingest.pdf_open import IngestError, check_file, file_sha256
 from ingest.settings import Settings
 
 from .lexical import LexicalIndex
+from .paper_vectors import PaperVectors, paper_vector
 from .registry import READY, PaperRecord, Registry
 from .store import ChunkStore, make_client
 
@@ -74,6 +75,7 @@ class Library:
         self._store: ChunkStore | None = None
         self._embedder = None
         self._lexical = LexicalIndex(self.settings.lexical_dir)
+        self._paper_vectors = PaperVectors(self.settings.paper_vectors_path)
 
     @property
     def store(self) -> ChunkStore:
@@ -151,6 +153,8 @@ class Library:
         self.store.delete_paper(paper.paper_id)  # old version or leftovers of an interrupted run
         self.store.add(chunks, vectors, {"arxiv_id": paper.arxiv_id or "", "title": paper.title})
         self.registry.finish(paper.paper_id, sha, str(path.resolve()), len(chunks), embed_seconds)
+        self._paper_vectors.put(paper_vector(paper.paper_id, paper.sha256, [c.kind for c in chunks], vectors),
+                                paper.paper_id)
 
         if previous is None:
             status, message = ADDED, "added"
@@ -186,6 +190,16 @@ class Library:
         self._lexical.ensure(self.fingerprint(), self.store.documents)
         return self._lexical
 
+    def paper_vectors(self) -> PaperVectors:
+        """Per-paper vectors, brought in line with the registry first (normally already are: ingest
+        and remove keep them current)."""
+        def compute(paper_id: str, sha: str):
+            hits, embeddings = self.store.papers_chunks([paper_id])
+            return paper_vector(paper_id, sha, [h.metadata["kind"] for h in hits], embeddings)
+
+        self._paper_vectors.sync({r.paper_id: r.sha256 for r in self.registry.all() if r.status == READY}, compute)
+        return self._paper_vectors
+
     def fingerprint(self) -> str:
         """Changes whenever the set of stored papers or any paper's content changes."""
         state = [(r.paper_id, r.sha256, r.status, r.chunks, r.updated_at) for r in self.registry.all()]
@@ -213,6 +227,7 @@ class Library:
     def remove(self, key: str) -> PaperRecord:
         record = self.resolve(key)
         self.store.delete_paper(record.paper_id)
+        self._paper_vectors.drop(record.paper_id)
         (self.settings.parsed_dir / f"{record.paper_id}.json").unlink(missing_ok=True)
         self.registry.remove(record.paper_id)
         return record

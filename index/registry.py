@@ -67,7 +67,8 @@ class PaperRecord:
 class Registry:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30)
+        # the UI calls from worker threads; its writes (ingest, remove) are serialized by the app
+        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
@@ -95,6 +96,11 @@ class Registry:
         if row is None:
             return None, None
         return self.get(row["paper_id"]), row["path"]
+
+    def path_of(self, paper_id: str) -> str | None:
+        """Where the paper's current bytes were ingested from."""
+        row = self.db.execute("SELECT path FROM files WHERE paper_id=?", (paper_id,)).fetchone()
+        return row["path"] if row else None
 
     def begin(self, record: PaperRecord) -> None:
         """Mark the paper as being (re)indexed from these bytes, before any chunk is written."""

@@ -99,3 +99,13 @@ class ChunkStore:
     def all_embeddings(self, where: dict | None = None) -> tuple[list[str], np.ndarray]:
         got = self.collection.get(where=where, include=["embeddings"])
         return got["ids"], np.asarray(got["embeddings"], dtype=np.float32)
+
+    def papers_chunks(self, paper_ids: list[str]) -> tuple[list[Hit], np.ndarray]:
+        """Every chunk of these papers with its embedding, in chunk order per paper."""
+        got = self.collection.get(where={"paper_id": {"$in": list(paper_ids)}},
+                                  include=["documents", "metadatas", "embeddings"])
+        order = sorted(range(len(got["ids"])), key=lambda i: (got["metadatas"][i]["paper_id"],
+                                                               got["metadatas"][i]["chunk_index"]))
+        hits = [Hit(got["ids"][i], got["documents"][i], got["metadatas"][i], 0.0) for i in order]
+        embeddings = np.asarray(got["embeddings"], dtype=np.float32)
+        return hits, embeddings[order] if len(order) else embeddings

@@ -75,6 +75,11 @@ class Settings:
         return self.index_dir.parent / (self.index_dir.name + "-bm25")
 
     @property
+    def paper_vectors_path(self) -> Path:
+        """One vector per paper for similarity, derived from the chunk store and updated on ingest."""
+        return self.index_dir.parent / (self.index_dir.name + "-papers.npz")
+
+    @property
     def registry_path(self) -> Path:
         return self.home / "registry.sqlite3"
 

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 from ingest.settings import Settings
 
 from .llm_files import DEFAULT_LLM
-from .llm_server import MODEL_ALIAS, LLMServerError, LocalLLMServer
+from .llm_server import MODEL_ALIAS, LLMServerError, LocalLLMServer, healthy
 
 
 class LLMUnavailable(RuntimeError):
@@ -89,6 +89,22 @@ def resolve_base_url(config: LLMConfig, settings: Settings) -> str:
         return local_server(settings).start(local_model_path(settings, config)).base_url
     except LLMServerError as exc:
         raise LLMUnavailable(f"could not start the local LLM server: {exc}") from None
+
+
+def llm_problem(config: LLMConfig, settings: Settings) -> str | None:
+    """Why questions and reports cannot be answered now, or None when the LLM is reachable (or the local
+    server can be started on demand). Cheap: one GET /models at most."""
+    if config.base_url:
+        if healthy(config.base_url, timeout=3.0):
+            return None
+        return (f"The LLM server at {config.base_url} does not answer (GET /models). Check that it runs, or "
+                "OPENAI_BASE_URL / PAPERS_LLM_MODEL.")
+    if local_server(settings).status() is not None:
+        return None
+    model = local_model_path(settings, config)
+    if not model.exists():
+        return f"The local LLM file {model} is missing: run `make setup` (or `papers setup`)."
+    return None
 
 
 def make_llm(config: LLMConfig, base_url: str):

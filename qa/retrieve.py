@@ -69,7 +69,7 @@ def similar(a: str, b: str, threshold: float = 0.85) -> bool:
     return len(words_a & words_b) / min(len(words_a), len(words_b)) > threshold
 
 
-def _passage(hit: Hit, score: float) -> Passage:
+def passage_of(hit: Hit, score: float) -> Passage:
     m = hit.metadata
     return Passage(hit.chunk_id, m["paper_id"], m["title"], m["section_path"], m["page_start"], m["page_end"],
                    m["kind"], hit.text, score, m.get("arxiv_id") or None)
@@ -124,7 +124,7 @@ class Retriever:
                 continue
             if any(p.paper_id == hit.metadata["paper_id"] and similar(p.text, hit.text) for p in passages):
                 continue
-            passages.append(_passage(hit, score))
+            passages.append(passage_of(hit, score))
             if len(passages) == k:
                 break
         return passages

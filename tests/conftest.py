@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -46,6 +47,29 @@ def synthetic_pdf(tmp_path_factory) -> Path:
     from pdf_factory import make_paper_pdf
 
     return make_paper_pdf(tmp_path_factory.mktemp("synthetic") / "2401.01234.pdf")
+
+
+# six corpus papers with known kin: two multimodal/audio reports, two RL-for-reasoning papers, two others
+SIMILAR_SET = ["2502.13189", "2501.17811", "2503.20215", "2504.18425", "2408.08152", "2501.12948"]
+
+
+def papers_cli(*args: str, env_home: Path, timeout: float = 900, **env: str) -> subprocess.CompletedProcess:
+    """Run the `papers` command line against a data directory, as a user would."""
+    full = {**os.environ, "PAPERS_HOME": str(env_home), "PAPERS_MODELS": str(MODELS), **env}
+    full.pop("PAPERS_CHROMA_URL", None)
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env=full,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def corpus_home(tmp_path_factory) -> Path:
+    """A library of SIMILAR_SET built once by `papers ingest` (similarity and browser tests read copies)."""
+    if not CORPUS.exists():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    home = tmp_path_factory.mktemp("corpus") / "home"
+    done = papers_cli("ingest", *[str(CORPUS / f"{paper}.pdf") for paper in SIMILAR_SET], env_home=home)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return home
 
 
 def needs_corpus():

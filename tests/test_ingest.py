@@ -7,18 +7,11 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, papers_cli
 from index.library import ADDED, DUPLICATE, REPLACED, UNCHANGED, Library
 from pdf_factory import (SyntheticPaper, make_corrupted_pdf, make_encrypted_pdf, make_paper_pdf,
                          make_scanned_pdf, make_zero_page_pdf)
-
-
-def papers_cli(*args: str, env_home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PAPERS_HOME": str(env_home)}
-    return subprocess.run([sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
 
 
 def _store_state(library: Library) -> dict[str, list[str]]:

@@ -359,6 +359,50 @@ def cmd_eval_reports(args: argparse.Namespace) -> int:
     return _summary(result, args.json)
 
 
+def _one_line(text: str, limit: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    from qa.similar import SimilarSearch
+
+    if bool(args.id) == bool(args.text):
+        raise ValueError("give a paper (`papers similar ID`) or a text (`papers similar --text \"...\"`), not both")
+    search = SimilarSearch(_library())
+    if args.id:
+        target, results = search.like_paper(args.id, args.top, args.passages)
+        heading = f"papers like {target.paper_id} · {target.title}"
+    else:
+        results = search.like_text(args.text, args.top, args.passages)
+        heading = f"papers with passages like: {_one_line(args.text, 80)}"
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
+        return 0
+    print(heading)
+    if not results:
+        print("  no other papers in the library")
+    for rank, result in enumerate(results, 1):
+        print(f"{rank:>2}. {result.score:6.3f}  {result.paper_id:<12} {result.title[:90]}")
+        for match in result.matches:
+            if match.mine is not None:
+                print(f"       {match.score:5.2f}  this  p.{match.mine.pages} {match.mine.section[:40]}: "
+                      f"{_one_line(match.mine.text, 70)}")
+                print(f"              that  p.{match.passage.pages} {match.passage.section[:40]}: "
+                      f"{_one_line(match.passage.text, 70)}")
+            else:
+                print(f"       {match.score:5.2f}  p.{match.passage.pages} {match.passage.section[:40]}: "
+                      f"{_one_line(match.passage.text, 76)}")
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from .app import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="papers", description="Ask questions of a library of research papers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -421,6 +465,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regenerate", action="store_true")
     p.add_argument("--json", type=Path, help="write the per-report results and summary here")
     p.set_defaults(func=cmd_eval_reports)
+
+    p = sub.add_parser("similar", help="papers like a paper (ID) or like a text (--text), with the passages behind it")
+    p.add_argument("id", nargs="?", help="arXiv id, paper id or title fragment")
+    p.add_argument("--text", help="find papers and passages like this text (English or Japanese)")
+    p.add_argument("--top", type=int, default=5, help="papers to show (default 5)")
+    p.add_argument("--passages", type=int, default=3, help="passages per paper (default 3)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_similar)
+
+    p = sub.add_parser("ui", help="the web app: chat, reports, similar papers, library")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("llm", help="the embedded local LLM server: start, stop, status")
     p.add_argument("action", choices=["start", "stop", "status"])

@@ -1,0 +1,310 @@
+"""The web app in a real headless Chromium (Debian's `chromium`, driven by Playwright): upload a PDF and see
+it listed, a streamed cited answer, a report with progress and download, similar papers, delete; then a
+second app whose LLM server is down and that asks for a password. Screenshots go to test-artifacts/."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import MODELS, ROOT, SIMILAR_SET, papers_cli
+from pdf_factory import make_paper_pdf
+from qa.llm_files import TEST_LLM
+from ui.backend import safe_pdf_name
+
+MOBA, JANUS, OMNI, AUDIO, PROVER, R1 = SIMILAR_SET
+ARTIFACTS = Path(os.environ.get("PAPERS_TEST_ARTIFACTS") or ROOT / "test-artifacts")
+CHROMIUM = os.environ.get("PAPERS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+UPLOAD_NAME = "../My Paper (v2) é.pdf"  # a path part, spaces, brackets and a non-ASCII letter
+SYNTHETIC = "2401.01234"  # the arXiv id pdf_factory's default paper carries
+SEED = f"""# Gradient Routing for Sparse Experts in Tiny Language Models
+
+[View Paper](https://arxiv.org/abs/{SYNTHETIC})
+
+## 1. 既存研究では何ができなかったのか
+
+小さなMoEは学習が不安定だった。
+
+## 2. どのようなアプローチでそれを解決しようとしたか
+
+勾配ルーティング。
+
+## 3. 結果、何が達成できたのか
+
+学習コストを37.5%削減。
+
+## 4. Limitationや問題点は何か。本文で言及されているものの他、考えられるものも含めて
+
+英語のみ。
+
+## 5. 技術的な詳細について。技術者が読むことを想定したトーンで
+
+補助損失で学習。
+
+## 6. コストや物理的な詳細について教えて。例えばトレーニングに使用したGPUの数や時間、データセット、モデルのサイズなど
+
+64 GPUで3日。
+
+## 7. 参考文献のうち、特に参照すべきもの
+
+Sparse mixtures of experts
+
+## 8. この論文を140字以内のツイートで要約すると？
+
+小さなMoEを勾配ルーティングで安定学習。
+"""
+
+
+def test_uploaded_names_are_made_safe():
+    assert safe_pdf_name(UPLOAD_NAME) == "My_Paper_v2.pdf"
+    assert safe_pdf_name("..\\..\\evil.PDF") == "evil.pdf"
+    assert safe_pdf_name(".hidden.pdf") == "hidden.pdf"
+    assert safe_pdf_name("論文.pdf") == "paper.pdf"
+
+
+# ---- running the app --------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_app(home: Path, log: Path, **env: str):
+    """`papers ui` as a user starts it, on a free loopback port; returns (process, url)."""
+    port = _free_port()
+    full = {**os.environ, "PAPERS_HOME": str(home), "PAPERS_MODELS": str(MODELS), "PAPERS_LLM_FILE": TEST_LLM,
+            "PAPERS_LLM_TEMPERATURE": "0", "PAPERS_LLM_MAX_TOKENS": "160"}
+    for name in ("PAPERS_CHROMA_URL", "PAPERS_UI_PASSWORD", "OPENAI_BASE_URL"):
+        full.pop(name, None)
+    full.update(env)
+    process = subprocess.Popen([sys.executable, "-m", "ui.cli", "ui", "--port", str(port)], cwd=ROOT, env=full,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"`papers ui` exited with {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(1)
+    process.kill()
+    pytest.fail(f"`papers ui` did not answer within 180 s: {log.read_text()[-2000:]}")
+
+
+def _stop_app(process, home: Path) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    papers_cli("llm", "stop", env_home=home, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"no Chromium at {CHROMIUM}: `make browser` installs Debian's chromium"
+        if os.environ.get("PAPERS_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"ui-{name}.png"), full_page=True)
+
+
+def _pick(page, dropdown: str, option: str) -> None:
+    page.locator(f"{dropdown} input").click()
+    page.locator("[role=option]", has_text=option).first.click()
+    page.keyboard.press("Escape")
+
+
+# ---- the app with the local LLM -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def app(corpus_home, tmp_path_factory):
+    base = tmp_path_factory.mktemp("ui")
+    home = base / "home"
+    shutil.copytree(corpus_home, home, ignore=shutil.ignore_patterns("run"))
+    seed = base / "seed.txt"
+    seed.write_text(SEED)
+    assert papers_cli("notes", "import", str(seed), env_home=home).returncode == 0
+    process, url = _start_app(home, base / "app.log")
+    yield home, url, base
+    _stop_app(process, home)
+
+
+@pytest.fixture(scope="module")
+def page(app, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page.set_default_timeout(30_000)
+    page.goto(app[1])
+    page.wait_for_selector("#chatbot")
+    yield page
+    page.close()
+
+
+def test_upload_a_pdf_and_see_it_listed(app, page):
+    from playwright.sync_api import expect
+
+    home, _, base = app
+    (base / "upload").mkdir()
+    pdf = make_paper_pdf(base / "upload" / "My Paper (v2) é.pdf")
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#library-table")).to_contain_text("Kimi-Audio")
+    page.locator("#upload input[type=file]").set_input_files(str(pdf))
+    expect(page.locator("#upload-status")).to_contain_text(f"added: {SYNTHETIC}", timeout=180_000)
+    expect(page.locator("#library-table")).to_contain_text("Gradient Routing for Sparse Experts")
+    assert (home / "papers" / "My_Paper_v2.pdf").read_bytes() == pdf.read_bytes()
+    _shot(page, "library")
+
+
+def test_streamed_answer_with_citations_that_open_the_passage(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Chat").click()
+    _pick(page, "#chat-papers", MOBA)
+    page.locator("#question textarea").fill("What block size does MoBA use, and how many blocks are selected?")
+    page.locator("#question textarea").press("Enter")
+    bot = page.locator("#chatbot .message.bot, #chatbot [data-testid='bot']")
+    states: list[str] = []
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        text = bot.last.inner_text() if bot.count() else ""
+        if text and (not states or states[-1] != text):
+            states.append(text)
+        if "Sources" in text or "Retrieved passages" in text:
+            break
+        page.wait_for_timeout(150)
+    assert "Sources" in states[-1], states[-1]
+    partial = [s for s in states[:-1] if s.strip() not in ("", "…")]
+    assert len(partial) >= 2, states  # the answer arrived in pieces, not at once
+    labels = page.locator("#sources label")
+    assert labels.count() >= 1
+    assert all("MOBA" in labels.nth(i).inner_text().upper() for i in range(labels.count()))  # the paper filter
+    labels.first.click()
+    passage = page.locator("#passage")
+    expect(passage).to_contain_text("Section:")
+    expect(passage).to_contain_text("Page:")
+    assert "MIXTURE OF BLOCK ATTENTION" in passage.inner_text().upper()
+    _shot(page, "chat")
+
+    page.locator("#question textarea").fill("And what context lengths was it tested on?")
+    page.locator("#question textarea").press("Enter")
+    expect(bot).to_have_count(2, timeout=60_000)
+    expect(bot.last).to_contain_text("Sources", timeout=300_000)
+
+
+def test_generate_a_report_with_progress_and_download_it(page, app):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Reports").click()
+    _pick(page, "#report-paper", SYNTHETIC)
+    expect(page.locator("#report-note")).to_contain_text("小さなMoEは学習が不安定だった")  # the imported seed
+    page.locator("label", has_text="en").last.click()
+    page.locator("#report-generate").click()
+    progress: set[str] = set()
+    deadline = time.time() + 420
+    while time.time() < deadline and "Written in" not in page.locator("#report-status").inner_text():
+        progress.update(t for t in page.locator(".progress-text").all_inner_texts() if "steps" in t)
+        page.wait_for_timeout(500)
+    assert "Written in" in page.locator("#report-status").inner_text()
+    assert len(progress) >= 3, progress  # the bar moved through the sections
+    headings = page.locator("#report h2").all_inner_texts()
+    assert [h.split(".")[0] for h in headings] == [str(n) for n in range(1, 9)]
+    assert "(p." in page.locator("#report").inner_text()
+    _shot(page, "reports")
+    with page.expect_download() as download:
+        page.locator("#report-download").click()
+    saved = Path(download.value.path()).read_text()
+    assert download.value.suggested_filename == f"{SYNTHETIC}.en.md"
+    assert saved.startswith("# Gradient Routing") and saved == (app[0] / "reports" / f"{SYNTHETIC}.en.md").read_text()
+
+
+def test_similar_papers_by_paper_and_by_text(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Similar").click()
+    _pick(page, "#similar-paper", AUDIO)
+    page.locator("#similar-find").click()
+    results = page.locator("#similar-results")
+    expect(results.locator("h3").first).to_contain_text("Qwen2.5-Omni")
+    expect(results).to_contain_text("score")
+    assert results.locator("li").count() >= 3  # passage pairs behind the first paper
+    _shot(page, "similar")
+    page.locator("#similar-text textarea").fill("形式的な定理証明をLeanで行う")
+    page.locator("#similar-find-text").click()
+    expect(results.locator("h3").first).to_contain_text("Prover")
+
+
+def test_delete_a_paper(page, app):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Library").click()
+    _pick(page, "#delete-paper", SYNTHETIC)
+    page.locator("#delete").click()
+    page.locator("#delete-confirm").click()
+    expect(page.locator("#upload-status")).to_contain_text(f"Deleted {SYNTHETIC}")
+    expect(page.locator("#library-table")).not_to_contain_text("Gradient Routing")
+    assert not (app[0] / "papers" / "My_Paper_v2.pdf").exists()
+
+
+# ---- an app whose LLM is down, behind a password ---------------------------------------------------
+def test_llm_down_banner_password_and_search_still_working(corpus_home, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    home = tmp_path / "home"
+    shutil.copytree(corpus_home, home, ignore=shutil.ignore_patterns("run"))
+    process, url = _start_app(home, tmp_path / "app.log", OPENAI_BASE_URL=f"http://127.0.0.1:{_free_port()}/v1",
+                              PAPERS_UI_PASSWORD="s3cret", PAPERS_MAX_PDF_MB="0.05")
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_label("username").fill("papers")
+        page.get_by_label("password").fill("wrong")
+        page.get_by_role("button", name="Login").click()
+        expect(page.get_by_text("Incorrect")).to_be_visible()
+        page.get_by_label("username").fill("papers")
+        page.get_by_label("password").fill("s3cret")
+        page.get_by_role("button", name="Login").click()
+        banner = page.locator("#llm-banner")
+        expect(banner).to_contain_text("LLM unavailable")
+        expect(banner).to_contain_text("does not answer")
+
+        page.locator("#question textarea").fill("What is MoBA?")
+        page.locator("#question textarea").press("Enter")
+        bot = page.locator("#chatbot .message.bot, #chatbot [data-testid='bot']")
+        expect(bot.last).to_contain_text("could not answer", timeout=60_000)
+        expect(bot.last).to_contain_text("Retrieved passages")  # retrieval still shown
+        _shot(page, "llm-down")
+
+        page.get_by_role("tab", name="Similar").click()
+        page.locator("#similar-text textarea").fill("speech recognition and audio generation")
+        page.locator("#similar-find-text").click()
+        expect(page.locator("#similar-results h3").first).to_be_visible()
+
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#upload input[type=file]").set_input_files(str(make_paper_pdf(tmp_path / "big.pdf")))
+        expect(page.get_by_text("exceed the maximum allowed size")).to_be_visible()  # over PAPERS_MAX_PDF_MB, refused on upload
+        assert not list(home.glob("papers/*.pdf"))
+        _shot(page, "upload-too-large")
+        page.close()
+    finally:
+        _stop_app(process, home)

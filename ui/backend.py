@@ -1,0 +1,135 @@
+"""What the web app does, without the web: one library with its answerer, report writer, similarity
+search and notes, shared by the app's worker threads. Kept apart from the Gradio layout so each
+piece can be called (and tested) directly."""
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+from index.library import ADDED, REPLACED, RESUMED, IngestOutcome, IngestProgress, Library
+from index.notes import NoteStore
+from index.registry import PaperRecord
+from ingest.pdf_open import file_sha256
+from ingest.settings import Settings
+from qa.answer import Asker
+from qa.llm import LLMConfig, llm_problem
+from qa.report import ReportWriter, report_paths
+from qa.similar import SimilarSearch
+
+KEPT = (ADDED, REPLACED, RESUMED)  # outcomes whose uploaded file stays in the library's folder
+NAME_LIMIT = 80
+
+
+def safe_pdf_name(name: str) -> str:
+    """A file name that is safe on any disk: no folders, no leading dots, ASCII letters, digits, `._-`."""
+    stem = Path(unicodedata.normalize("NFKC", name.replace("\\", "/").split("/")[-1])).stem
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:NAME_LIMIT]
+    return (stem or "paper") + ".pdf"
+
+
+def paper_label(record: PaperRecord) -> str:
+    return f"{record.arxiv_id or record.paper_id} · {' '.join(record.title.split())[:80]}"
+
+
+class StagedIngestProgress(IngestProgress):
+    """Ingest progress as one fraction over all files (parsing the first half of each, embedding the second)."""
+
+    def __init__(self, files: int, report: Callable[[float, str], None]):
+        self.files, self.report = max(files, 1), report
+        self.done = 0
+        self.pages = self.parsed = 0
+
+    def _show(self, within: float, what: str, path: Path) -> None:
+        self.report((self.done + within) / self.files, f"{self.done + 1}/{self.files} {path.name}: {what}")
+
+    def file_started(self, path: Path, pages: int) -> None:
+        self.pages, self.parsed = max(pages, 1), 0
+        self._show(0.0, "parsing", path)
+
+    def pages_parsed(self, path: Path, count: int) -> None:
+        self.parsed += count
+        self._show(0.5 * min(self.parsed / self.pages, 1.0), f"parsing page {self.parsed}/{self.pages}", path)
+
+    def chunks_embedded(self, path: Path, done: int, total: int) -> None:
+        self._show(0.5 + 0.5 * done / max(total, 1), f"embedding {done}/{total} chunks", path)
+
+    def file_finished(self, outcome: IngestOutcome) -> None:
+        self.done += 1
+
+
+class Backend:
+    def __init__(self, settings: Settings | None = None):
+        self.library = Library(settings or Settings.from_env())
+        self.settings = self.library.settings
+        self.asker = Asker(self.library)
+        self.writer = ReportWriter(self.library)
+        self.similar = SimilarSearch(self.library)
+        self.notes = NoteStore(self.settings.notes_path)
+        self._changing = threading.Lock()  # ingest and delete, one at a time
+
+    # ---- library ----------------------------------------------------------------------------
+    def papers(self) -> list[PaperRecord]:
+        return self.library.papers()
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(label, paper_id) for the paper pickers."""
+        return [(paper_label(r), r.paper_id) for r in self.papers() if r.status == "ready"]
+
+    def _upload_target(self, upload: Path) -> Path:
+        """Where an upload is kept: its safe name in the papers folder, numbered if another file has it."""
+        folder = self.settings.papers_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        name = safe_pdf_name(upload.name)
+        target, n = folder / name, 1
+        while target.exists() and file_sha256(target) != file_sha256(upload):
+            n += 1
+            target = folder / f"{Path(name).stem}-{n}.pdf"
+        return target
+
+    def add_pdfs(self, uploads: list[Path], progress: IngestProgress | None = None) -> list[IngestOutcome]:
+        """Ingest uploaded files; each is kept (under a safe name) in the papers folder only if it became a
+        paper, so `make run` re-ingesting that folder finds the same library."""
+        with self._changing:
+            outcomes = []
+            progress = progress or IngestProgress()
+            for upload in map(Path, uploads):
+                target = self._upload_target(upload)
+                existed = target.exists()
+                if not existed:
+                    shutil.copyfile(upload, target)
+                outcome = self.library.ingest_file(target, progress)
+                outcome.path = Path(upload.name)  # report the name the user gave
+                if outcome.status not in KEPT and not existed:
+                    target.unlink(missing_ok=True)
+                progress.file_finished(outcome)
+                outcomes.append(outcome)
+            return outcomes
+
+    def delete(self, key: str) -> PaperRecord:
+        """Remove a paper; its PDF goes too if it lies in the papers folder (else the next `make run`
+        would bring it back)."""
+        with self._changing:
+            record = self.library.resolve(key)
+            path = self.library.registry.path_of(record.paper_id)
+            self.library.remove(record.paper_id)
+            if path and Path(path).parent.resolve() == self.settings.papers_dir.resolve():
+                Path(path).unlink(missing_ok=True)
+            return record
+
+    # ---- other views ------------------------------------------------------------------------
+    def llm_problem(self) -> str | None:
+        return llm_problem(LLMConfig.from_env(), self.settings)
+
+    def seed_note(self, paper_id: str) -> str | None:
+        """The imported summary of this paper (an 8-section report first), if any."""
+        notes = self.notes.for_paper(self.library.resolve(paper_id))
+        notes.sort(key=lambda n: n.kind != "report")
+        return notes[0].text if notes else None
+
+    def report_file(self, paper_id: str, lang: str) -> Path | None:
+        path = report_paths(self.writer.folder, paper_id, lang)[0]
+        return path if path.exists() else None
