@@ -10,6 +10,7 @@ this cache existed, or one ingested by another process against a shared chroma s
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,11 +49,13 @@ def paper_vector(paper_id: str, sha256: str, kinds: Iterable[str], embeddings: n
 
 
 class PaperVectors:
-    """The cache file: one row per paper, rewritten whole (a few hundred bytes per paper)."""
+    """The cache file: one row per paper, rewritten whole (a few hundred bytes per paper). The app's
+    worker threads share one instance, hence the lock."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._rows: dict[str, PaperVector] | None = None
+        self._lock = threading.RLock()
 
     def _load(self) -> dict[str, PaperVector]:
         if self._rows is None:
@@ -81,40 +84,44 @@ class PaperVectors:
         os.replace(tmp, self.path)
 
     def put(self, row: PaperVector | None, paper_id: str) -> None:
-        rows = self._load()
-        if row is None:
-            rows.pop(paper_id, None)
-        else:
-            rows[paper_id] = row
-        self._save()
+        with self._lock:
+            rows = self._load()
+            if row is None:
+                rows.pop(paper_id, None)
+            else:
+                rows[paper_id] = row
+            self._save()
 
     def drop(self, paper_id: str) -> None:
-        if paper_id in self._load():
-            self.put(None, paper_id)
+        with self._lock:
+            if paper_id in self._load():
+                self.put(None, paper_id)
 
     def sync(self, wanted: dict[str, str], compute) -> None:
         """Make the cache hold exactly the papers of `wanted` (paper_id -> sha256); `compute(paper_id,
         sha256)` gives the missing or stale rows."""
-        rows = self._load()
-        changed = False
-        for paper_id in [p for p in rows if p not in wanted]:
-            del rows[paper_id]
-            changed = True
-        for paper_id, sha in wanted.items():
-            if paper_id in rows and rows[paper_id].sha256 == sha:
-                continue
-            row = compute(paper_id, sha)
-            if row is not None:
-                rows[paper_id] = row
+        with self._lock:
+            rows = self._load()
+            changed = False
+            for paper_id in [p for p in rows if p not in wanted]:
+                del rows[paper_id]
                 changed = True
-        if changed:
-            self._save()
+            for paper_id, sha in wanted.items():
+                if paper_id in rows and rows[paper_id].sha256 == sha:
+                    continue
+                row = compute(paper_id, sha)
+                if row is not None:
+                    rows[paper_id] = row
+                    changed = True
+            if changed:
+                self._save()
 
     def rows(self) -> list[PaperVector]:
-        return sorted(self._load().values(), key=lambda r: r.paper_id)
+        with self._lock:
+            return sorted(self._load().values(), key=lambda r: r.paper_id)
 
     def chunk_mean(self) -> np.ndarray | None:
         """The library's mean chunk vector: the direction every passage shares."""
-        rows = self._load().values()
+        rows = self.rows()
         count = sum(r.chunk_count for r in rows)
         return sum(r.chunk_sum for r in rows) / count if count else None
