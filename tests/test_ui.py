@@ -24,6 +24,7 @@ ARTIFACTS = Path(os.environ.get("PAPERS_TEST_ARTIFACTS") or ROOT / "test-artifac
 CHROMIUM = os.environ.get("PAPERS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+BOT_MESSAGES = "#chatbot [data-testid='bot']"  # one element per answer
 UPLOAD_NAME = "../My Paper (v2) é.pdf"  # a path part, spaces, brackets and a non-ASCII letter
 SYNTHETIC = "2401.01234"  # the arXiv id pdf_factory's default paper carries
 SEED = f"""# Gradient Routing for Sparse Experts in Tiny Language Models
@@ -183,7 +184,7 @@ def test_streamed_answer_with_citations_that_open_the_passage(page):
     _pick(page, "#chat-papers", MOBA)
     page.locator("#question textarea").fill("What block size does MoBA use, and how many blocks are selected?")
     page.locator("#question textarea").press("Enter")
-    bot = page.locator("#chatbot .message.bot, #chatbot [data-testid='bot']")
+    bot = page.locator(BOT_MESSAGES)
     states: list[str] = []
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -206,10 +207,12 @@ def test_streamed_answer_with_citations_that_open_the_passage(page):
     assert "MIXTURE OF BLOCK ATTENTION" in passage.inner_text().upper()
     _shot(page, "chat")
 
+    assert bot.count() == 1
     page.locator("#question textarea").fill("And what context lengths was it tested on?")
     page.locator("#question textarea").press("Enter")
     expect(bot).to_have_count(2, timeout=60_000)
     expect(bot.last).to_contain_text("Sources", timeout=300_000)
+    expect(page.locator("#chatbot [data-testid='user']")).to_have_count(2)
 
 
 def test_generate_a_report_with_progress_and_download_it(page, app):
@@ -290,7 +293,7 @@ def test_llm_down_banner_password_and_search_still_working(corpus_home, browser,
 
         page.locator("#question textarea").fill("What is MoBA?")
         page.locator("#question textarea").press("Enter")
-        bot = page.locator("#chatbot .message.bot, #chatbot [data-testid='bot']")
+        bot = page.locator(BOT_MESSAGES)
         expect(bot.last).to_contain_text("could not answer", timeout=60_000)
         expect(bot.last).to_contain_text("Retrieved passages")  # retrieval still shown
         _shot(page, "llm-down")
