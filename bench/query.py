@@ -25,9 +25,11 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from index.library import Library  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
-from qa.evaluate import load_questions  # noqa: E402
-from qa.retrieve import Retriever  # noqa: E402
+from index.schema import ChunkMeta, Passage  # noqa: E402
+from qa.answer.evaluate import load_questions  # noqa: E402
+from qa.retrieval.search import Retriever  # noqa: E402
+from ui.backend import Backend  # noqa: E402
+from ui.config import Config, pin_offline_env  # noqa: E402
 
 SHARED = Path(os.environ.get("PAPERS_SHARED", ROOT.parent / "shared"))
 
@@ -54,10 +56,11 @@ def time_retrieval(retriever: Retriever, questions: list[str], repeat: int) -> d
 
 def scaled_library(source: Library, target_chunks: int, folder: Path) -> tuple[Library, dict]:
     """A library whose store holds `target_chunks` chunks: copies of the source's, vectors jittered."""
-    os.environ["PAPERS_HOME"] = str(folder)
-    library = Library(Settings.from_env())
+    library = Library(Config.from_env({**os.environ, "PAPERS_HOME": str(folder)}).library)
     library._embedder = source.embedder
-    ids, texts, metadatas = source.store.documents()
+    passages = source.store.documents()
+    ids, texts = [p.chunk_id for p in passages], [p.text for p in passages]
+    metadatas = [p.meta.to_chroma() for p in passages]
     got = source.store.collection.get(ids=ids, include=["embeddings"])
     vectors = np.asarray(got["embeddings"], dtype=np.float32)
     rng = np.random.default_rng(0)
@@ -82,17 +85,17 @@ def scaled_library(source: Library, target_chunks: int, folder: Path) -> tuple[L
         copy += 1
     insert_s = time.perf_counter() - started
     started = time.perf_counter()
-    library._lexical.build(library.fingerprint(), all_ids, all_texts, all_meta)
+    library._lexical.build(library.fingerprint(), [Passage(i, t, ChunkMeta.from_chroma(m))
+                                                   for i, t, m in zip(all_ids, all_texts, all_meta)])
     return library, {"chunks": len(all_ids), "insert_s": round(insert_s, 1),
                      "bm25_build_s": round(time.perf_counter() - started, 1)}
 
 
-def time_llm(library: Library, questions: list, count: int) -> dict:
-    from qa.answer import Asker
-
-    asker = Asker(library)
+def time_llm(backend: Backend, questions: list, count: int) -> dict:
+    asker = backend.asker
     started = time.perf_counter()
-    asker.llm  # start (or reuse) the server before timing answers
+    if not backend.config.llm.base_url:  # start (or reuse) the local server before timing answers
+        backend.chat.server().start(backend.config.llm.model_path)
     ready_s = time.perf_counter() - started
     runs = []
     for q in questions[:count]:
@@ -100,7 +103,7 @@ def time_llm(library: Library, questions: list, count: int) -> dict:
         runs.append({"id": q.id, **{k: round(v, 2) for k, v in answer.timings.items()},
                      "answer_chars": len(answer.text), "error": answer.error})
     ok = [r for r in runs if not r["error"]]
-    return {"model": asker.config.label, "server_ready_s": round(ready_s, 1), "runs": runs,
+    return {"model": backend.chat.label, "server_ready_s": round(ready_s, 1), "runs": runs,
             "first_token": percentiles([r["first_token_s"] for r in ok if "first_token_s" in r]) if ok else None,
             "total": percentiles([r["total_s"] for r in ok]) if ok else None}
 
@@ -114,8 +117,10 @@ def main() -> None:
     parser.add_argument("--no-llm", action="store_true")
     args = parser.parse_args()
 
+    pin_offline_env()
     questions = load_questions(args.questions)
-    library = Library(Settings.from_env())
+    backend = Backend(Config.from_env())
+    library = backend.library
     chunks = library.store.count()
     if not chunks:
         sys.exit("the library is empty: ingest the corpus first (papers ingest ../shared/corpus/pdf)")
@@ -124,12 +129,10 @@ def main() -> None:
               "corpus": time_retrieval(Retriever(library), texts, args.repeat)}
     if args.scale:
         with tempfile.TemporaryDirectory() as folder:
-            home = os.environ.get("PAPERS_HOME")
             scaled, build = scaled_library(library, args.scale, Path(folder))
             result["scaled"] = {**build, **time_retrieval(Retriever(scaled), texts, args.repeat)}
-            os.environ.pop("PAPERS_HOME") if home is None else os.environ.update(PAPERS_HOME=home)
     if not args.no_llm:
-        result["llm"] = time_llm(library, questions, args.llm_questions)
+        result["llm"] = time_llm(backend, questions, args.llm_questions)
     out = ROOT / "bench" / "results" / "query.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))

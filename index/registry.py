@@ -2,7 +2,8 @@
 
 SQLite (one file under the data directory) so every state change is one atomic commit. A paper is
 marked 'indexing' before its chunks are written and 'ready' after; a run killed in between leaves
-'indexing', and the next ingest of that paper clears its chunks and starts over.
+'indexing', and the next ingest of that paper clears its chunks and starts over. Removal works the
+same way: 'removing' first, the row last, so a removal cut short is finished by the next command.
 """
 from __future__ import annotations
 
@@ -10,9 +11,19 @@ import json
 import sqlite3
 import time
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 
-READY, INDEXING = "ready", "indexing"
+from ingest.errors import StateError
+
+
+class PaperStatus(StrEnum):
+    READY = "ready"
+    INDEXING = "indexing"  # chunks being written; finished or redone by the next ingest
+    REMOVING = "removing"  # chunks being deleted; finished by the next command
+
+
+READY, INDEXING, REMOVING = PaperStatus.READY, PaperStatus.INDEXING, PaperStatus.REMOVING
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS papers (
@@ -54,7 +65,7 @@ class PaperRecord:
     tables: int
     sha256: str
     source: str
-    status: str
+    status: PaperStatus
     embed_model: str
     parse_seconds: float
     embed_seconds: float
@@ -66,12 +77,16 @@ class PaperRecord:
 
 class Registry:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # the UI calls from worker threads; its writes (ingest, remove) are serialized by the app
-        self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # the UI calls from worker threads; its writes (ingest, remove) are serialized by the app
+            self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(_SCHEMA)
+        except (OSError, sqlite3.DatabaseError) as exc:
+            raise StateError(_unusable(path, exc)) from None
 
     def close(self) -> None:
         self.db.close()
@@ -81,6 +96,7 @@ class Registry:
             return None
         data = dict(row)
         data["authors"] = json.loads(data["authors"])
+        data["status"] = PaperStatus(data["status"])
         return PaperRecord(**data)
 
     def get(self, paper_id: str) -> PaperRecord | None:
@@ -105,7 +121,7 @@ class Registry:
     def begin(self, record: PaperRecord) -> None:
         """Mark the paper as being (re)indexed from these bytes, before any chunk is written."""
         record.status, record.updated_at = INDEXING, time.time()
-        data = record.to_dict()
+        data = {**record.to_dict(), "status": INDEXING.value}
         data["authors"] = json.dumps(record.authors, ensure_ascii=False)
         columns = ", ".join(data)
         with self.db:
@@ -116,11 +132,25 @@ class Registry:
     def finish(self, paper_id: str, sha256: str, path: str, chunks: int, embed_seconds: float) -> None:
         with self.db:
             self.db.execute("UPDATE papers SET status=?, chunks=?, embed_seconds=?, updated_at=? WHERE paper_id=?",
-                            (READY, chunks, embed_seconds, time.time(), paper_id))
+                            (READY.value, chunks, embed_seconds, time.time(), paper_id))
             self.db.execute("INSERT OR REPLACE INTO files (sha256, paper_id, path) VALUES (?, ?, ?)",
                             (sha256, paper_id, path))
+
+    def mark_removing(self, paper_id: str) -> None:
+        with self.db:
+            self.db.execute("UPDATE papers SET status=?, updated_at=? WHERE paper_id=?",
+                            (REMOVING.value, time.time(), paper_id))
 
     def remove(self, paper_id: str) -> None:
         with self.db:
             self.db.execute("DELETE FROM files WHERE paper_id=?", (paper_id,))
             self.db.execute("DELETE FROM papers WHERE paper_id=?", (paper_id,))
+
+
+def _unusable(path: Path, exc: Exception) -> str:
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return (f"the registry {path} is damaged ({exc}); move it away and run `papers doctor --repair` "
+                "to rebuild the library's list of papers from the chunk store")
+    if path.parent.exists() and not path.parent.is_dir():
+        return f"PAPERS_HOME {path.parent} is a file, not a folder; point PAPERS_HOME at a folder"
+    return f"the registry {path} cannot be opened ({exc}); check the folder's permissions and free disk space"

@@ -8,11 +8,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
-from .paper import BODY, CAPTION, TABLE, Paper, Section
+from .paper import BlockKind, Paper, Section
+from .text import split_sentences
 
-ABSTRACT, REFERENCE = "abstract", "reference"
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])|(?<=[。！？])")
+
+class ChunkKind(StrEnum):
+    """What a stored chunk holds; answers draw on abstract, body and table chunks."""
+
+    ABSTRACT = "abstract"
+    BODY = "body"
+    TABLE = "table"
+    CAPTION = "caption"
+    REFERENCE = "reference"
 
 
 @dataclass
@@ -20,7 +29,7 @@ class Chunk:
     chunk_id: str
     paper_id: str
     index: int
-    kind: str  # abstract | body | table | caption | reference
+    kind: ChunkKind
     section: str  # the section's own title
     section_path: str  # "3. Method > 3.2 Training"
     page_start: int
@@ -62,7 +71,7 @@ def _cut_to_budget(text: str, budget: int, count_tokens: Callable[[str], int]) -
 def _split_long(text: str, budget: int, count_tokens: Callable[[str], int]) -> list[str]:
     """Split text over budget at sentence ends, then at spaces, then anywhere."""
     pieces: list[str] = []
-    for sentence in filter(None, _SENTENCE_END.split(text)):
+    for sentence in split_sentences(text):
         if count_tokens(sentence) <= budget:
             pieces.append(sentence)
             continue
@@ -129,7 +138,7 @@ class _Builder:
         self.paper, self.budget, self.count_tokens = paper, budget, count_tokens
         self.chunks: list[Chunk] = []
 
-    def add(self, kind: str, section: str, path: str, pieces: list[_Piece], joiner: str = "\n") -> None:
+    def add(self, kind: ChunkKind, section: str, path: str, pieces: list[_Piece], joiner: str = "\n") -> None:
         if not pieces:
             return
         header = _header(self.paper, path)
@@ -145,33 +154,33 @@ class _Builder:
     def add_table(self, section: Section, text: str, page: int) -> None:
         whole = [_Piece(text, page)]
         if self.count_tokens(_header(self.paper, section.path_text) + text) <= self.budget:
-            self.add(TABLE, section.title, section.path_text, whole)
+            self.add(ChunkKind.TABLE, section.title, section.path_text, whole)
             return
         rows = _table_pieces(text, page)
         head = rows[0].text.rsplit("\n", 1)[0] if len(rows) > 1 else ""
         body = [_Piece(r.text.rsplit("\n", 1)[-1], page) for r in rows] if head else rows
         header_budget = self.budget - self.count_tokens(head)
         for group in _pack(body, _header(self.paper, section.path_text), header_budget, self.count_tokens):
-            self.add(TABLE, section.title, section.path_text,
-                     [_Piece("\n".join([head] + [p.text for p in group]) if head else "\n".join(p.text for p in group), page)])
+            rows = ([head] if head else []) + [p.text for p in group]
+            self.add(ChunkKind.TABLE, section.title, section.path_text, [_Piece("\n".join(rows), page)])
 
 
 def chunk_paper(paper: Paper, count_tokens: Callable[[str], int], max_tokens: int) -> list[Chunk]:
     """All chunks of a paper: abstract, then each section's body, tables and captions, then references."""
     builder = _Builder(paper, max_tokens, count_tokens)
     if paper.abstract:
-        builder.add(ABSTRACT, "Abstract", "Abstract", [_Piece(paper.abstract, paper.abstract_page)])
+        builder.add(ChunkKind.ABSTRACT, "Abstract", "Abstract", [_Piece(paper.abstract, paper.abstract_page)])
     for section in paper.sections:
         if section.title.strip().lower() == "abstract":
             continue
-        body = [_Piece(b.text, b.page) for b in section.blocks if b.kind == BODY]
-        builder.add(BODY, section.title, section.path_text, body)  # text flows around figures and tables
+        body = [_Piece(b.text, b.page) for b in section.blocks if b.kind == BlockKind.BODY]
+        builder.add(ChunkKind.BODY, section.title, section.path_text, body)  # text flows around figures and tables
         for block in section.blocks:
-            if block.kind == TABLE:
+            if block.kind == BlockKind.TABLE:
                 builder.add_table(section, block.text, block.page)
-            elif block.kind == CAPTION:
-                builder.add(CAPTION, section.title, section.path_text, [_Piece(block.text, block.page)])
+            elif block.kind == BlockKind.CAPTION:
+                builder.add(ChunkKind.CAPTION, section.title, section.path_text, [_Piece(block.text, block.page)])
     if paper.references:
         entries = [_Piece(f"[{r.number}] {r.text}", r.page) for r in paper.references]
-        builder.add(REFERENCE, "References", "References", entries)
+        builder.add(ChunkKind.REFERENCE, "References", "References", entries)
     return builder.chunks

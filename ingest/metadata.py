@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pymupdf
 
-# new-style ids (2007+): YYMM.NNNNN with optional version
-ARXIV_ID = r"(\d{4}\.\d{4,5})(?:v\d+)?"
+from .text import ARXIV_ID
+
 _STAMP = re.compile(r"arXiv:\s*" + ARXIV_ID + r"\s*\[[\w.\-]+\]", re.I)  # the sideways stamp
 _ARXIV_MENTION = re.compile(r"(?:arXiv:\s*|arxiv\.org/(?:abs|pdf)/)" + ARXIV_ID, re.I)
 _FILENAME = re.compile(r"^(?:arxiv[_\-.]?)?" + ARXIV_ID + r"(?:\.pdf)?$", re.I)

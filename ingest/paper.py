@@ -6,15 +6,21 @@ disk and read back by the report and similarity stages without re-parsing the PD
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-# Layout classes from pymupdf-layout that carry readable content, mapped to our block kinds.
-BODY, TABLE, CAPTION = "body", "table", "caption"
+
+class BlockKind(StrEnum):
+    """What a block of a section holds (the layout classes that carry readable content)."""
+
+    BODY = "body"
+    TABLE = "table"
+    CAPTION = "caption"
 
 
 @dataclass
 class Block:
-    kind: str  # body | table | caption
+    kind: BlockKind
     text: str
     page: int  # 1-based
 
@@ -58,9 +64,10 @@ class Paper:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Paper":
+    def from_dict(cls, data: dict[str, Any]) -> Paper:
         sections = [
-            Section(**{**s, "blocks": [Block(**b) for b in s["blocks"]]}) for s in data["sections"]
+            Section(**{**s, "blocks": [Block(BlockKind(b["kind"]), b["text"], b["page"]) for b in s["blocks"]]})
+            for s in data["sections"]
         ]
         references = [Reference(**r) for r in data["references"]]
         return cls(**{**data, "sections": sections, "references": references})

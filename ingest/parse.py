@@ -5,11 +5,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .errors import IngestError
 from .layout import clean_text, layout_boxes
+from .limits import IngestLimits
 from .metadata import arxiv_id_from, authors_from, largest_font_line
 from .paper import Paper
-from .pdf_open import IngestError, file_sha256, open_pdf
-from .settings import Settings
+from .pdf_open import file_sha256, open_pdf
 from .structure import build_structure
 
 
@@ -19,7 +20,7 @@ def paper_id_for(arxiv_id: str | None, sha256: str) -> str:
 
 def parse_pdf(
     path: Path,
-    settings: Settings,
+    limits: IngestLimits,
     sha256: str | None = None,
     on_open: Callable[[int], None] | None = None,
     on_pages: Callable[[int], None] | None = None,
@@ -30,7 +31,7 @@ def parse_pdf(
     """
     path = Path(path)
     started = time.perf_counter()
-    doc = open_pdf(path, settings.max_pdf_mb, settings.max_pages)
+    doc = open_pdf(path, limits.max_pdf_mb, limits.max_pages)
     try:
         if on_open:
             on_open(doc.page_count)

@@ -10,19 +10,12 @@ from pathlib import Path
 
 import pymupdf
 
+from .errors import IngestError
+
 pymupdf.TOOLS.mupdf_display_errors(False)  # MuPDF prints repair chatter to stderr; we report our own
 pymupdf.TOOLS.mupdf_display_warnings(False)
 
 MIN_TEXT_CHARS_PER_PAGE = 20  # below this on every page there is no usable text layer
-
-
-class IngestError(Exception):
-    """A file that cannot be ingested; str() is the one-line reason shown to the user."""
-
-    def __init__(self, path: Path | str, reason: str):
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path.name}: {reason}")
 
 
 def file_sha256(path: Path) -> str:

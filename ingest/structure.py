@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .hyphens import apply_repairs, compound_repairs
 from .layout import LayoutBox
-from .paper import BODY, CAPTION, TABLE, Block, Reference, Section
+from .paper import Block, BlockKind, Reference, Section
 from .references import is_reference_heading, split_references
 
 HEADER_CLASSES = {"section-header", "title"}
@@ -70,104 +70,132 @@ def _find_title(boxes: list[LayoutBox]) -> int | None:
     return None
 
 
-def build_structure(boxes: list[LayoutBox], fallback_title: str) -> Structure:
-    title_index = _find_title(boxes)
-    skip_indexes: set[int] = {title_index} if title_index is not None else set()
-    title = boxes[title_index].text.replace("\n", " ") if title_index is not None else fallback_title
-    while title_index is not None and title.endswith((":", "-", "–")) and title_index + 1 < len(boxes) \
-            and _is_heading(boxes[title_index + 1]):  # a title set over two heading boxes
-        title_index += 1
-        skip_indexes.add(title_index)
-        title = f"{title} {boxes[title_index].text}"
-    top_hashes = _top_hashes(boxes)
-    numbered_paper = sum(1 for b in boxes if _is_heading(b) and heading_depth(b.text)) >= 3
-    numbered_level = 0  # level of the last numbered heading: run-in headings nest under it
-    structure = Structure(title=title, front_matter=[], abstract="", abstract_page=1)
-    stack: list[Section] = []
-    current: Section | None = None
-    in_references, reference_blocks = False, []
-    abstract_parts: list[str] = []
-    pending_caption: Block | None = None
+def _title(boxes: list[LayoutBox], fallback: str) -> tuple[str, set[int]]:
+    """The title and the indexes of the boxes it was read from (a title may be set over two boxes)."""
+    index = _find_title(boxes)
+    if index is None:
+        return fallback, set()
+    used, title = {index}, boxes[index].text.replace("\n", " ")
+    while title.endswith((":", "-", "–")) and index + 1 < len(boxes) and _is_heading(boxes[index + 1]):
+        index += 1
+        used.add(index)
+        title = f"{title} {boxes[index].text}"
+    return title, used
 
-    def add_block(block: Block) -> None:
-        if current is None:
-            structure.front_matter.append(block.text)
-        else:
-            current.blocks.append(block)
 
-    for index, box in enumerate(boxes):
-        if index in skip_indexes:
-            continue
+class _Builder:
+    """Walks the box stream once, keeping the section stack and what the last boxes were."""
+
+    def __init__(self, boxes: list[LayoutBox], title: str):
+        self.structure = Structure(title=title, front_matter=[], abstract="", abstract_page=1)
+        self.top_hashes = _top_hashes(boxes)
+        self.numbered_paper = sum(1 for b in boxes if _is_heading(b) and heading_depth(b.text)) >= 3
+        self.numbered_level = 0  # level of the last numbered heading: run-in headings nest under it
+        self.stack: list[Section] = []
+        self.current: Section | None = None
+        self.in_references = False
+        self.reference_blocks: list[tuple[str, int]] = []
+        self.abstract_parts: list[str] = []
+        self.pending_caption: Block | None = None  # a "Table N" caption waiting for its table
+
+    def add(self, box: LayoutBox) -> None:
         if _is_heading(box):
-            text = box.text.replace("\n", " ")
-            if is_reference_heading(text):
-                in_references = True
-                current = None
-                continue
-            depth = heading_depth(text)
-            if current is None and box.page == 1 and depth is None and not _ABSTRACT.match(text) \
-                    and not _TOP_LEVEL.match(text):
-                structure.front_matter.append(text)  # an author or team line set as a heading
-                continue
-            if in_references and depth is None and box.hashes > top_hashes:
-                continue  # a bold line inside the bibliography, not a new section
-            in_references = False
-            if depth:
-                level = numbered_level = depth
-            elif _TOP_LEVEL.match(text):
-                level, numbered_level = 1, 0
-            elif numbered_paper:
-                level = numbered_level + 1
-            else:
-                level = max(1, box.hashes - top_hashes + 1)
-            while stack and stack[-1].level >= level:
-                stack.pop()
-            current = Section(text, level, box.page, [s.title for s in stack] + [text])
-            stack.append(current)
-            if not _SKIP_SECTIONS.match(text):
-                structure.sections.append(current)
-            continue
-        if in_references:
+            self._heading(box)
+        elif self.in_references:
             if box.kind != "footnote":  # page footnotes interleave with the bibliography
-                reference_blocks.append((box.text, box.page))
-            continue
-        if box.kind == "table":
-            block = Block(TABLE, box.text, box.page)
-            if pending_caption and pending_caption.page == box.page:
-                block.text = f"{pending_caption.text}\n\n{box.text}"
-                _drop(current, structure, pending_caption)
-            add_block(block)
-            pending_caption = None
-            continue
-        if box.kind == "caption":
-            block = Block(CAPTION, box.text, box.page)
-            previous = _last_block(current)
-            table_caption = bool(_TABLE_CAPTION.match(box.text))
-            if table_caption and previous and previous.kind == TABLE and previous.page == box.page \
-                    and "\n\n" not in previous.text[:200]:
-                previous.text = f"{box.text}\n\n{previous.text}"  # caption set below the table
-                continue
-            add_block(block)
-            pending_caption = block if table_caption else None
-            continue
-        pending_caption = None
-        if current is None and not abstract_parts and (match := _ABSTRACT.match(box.text)) and len(box.text) > 200:
-            abstract_parts.append(box.text[match.end():])  # "Abstract—We ..." with no heading
-            structure.abstract_page = box.page
-            continue
-        add_block(Block(BODY, box.text, box.page))
+                self.reference_blocks.append((box.text, box.page))
+        elif box.kind == "table":
+            self._table(box)
+        elif box.kind == "caption":
+            self._caption(box)
+        else:
+            self.pending_caption = None
+            self._text(box)
 
-    for section in structure.sections:
-        if section.title.strip().lower() == "abstract":
-            abstract_parts = [b.text for b in section.blocks if b.kind == BODY] or abstract_parts
-            structure.abstract_page = section.page
-            break
-    structure.abstract = " ".join(abstract_parts).strip()
-    if not structure.abstract:
-        structure.abstract, structure.abstract_page = _longest_front_paragraph(boxes)
-    structure.references = split_references(reference_blocks)
-    _repair_compounds(structure)
-    return structure
+    def _heading(self, box: LayoutBox) -> None:
+        text = box.text.replace("\n", " ")
+        if is_reference_heading(text):
+            self.in_references, self.current = True, None
+            return
+        depth = heading_depth(text)
+        if self.current is None and box.page == 1 and depth is None and not _ABSTRACT.match(text) \
+                and not _TOP_LEVEL.match(text):
+            self.structure.front_matter.append(text)  # an author or team line set as a heading
+            return
+        if self.in_references and depth is None and box.hashes > self.top_hashes:
+            return  # a bold line inside the bibliography, not a new section
+        self.in_references = False
+        if depth:
+            level = self.numbered_level = depth
+        elif _TOP_LEVEL.match(text):
+            level, self.numbered_level = 1, 0
+        elif self.numbered_paper:
+            level = self.numbered_level + 1
+        else:
+            level = max(1, box.hashes - self.top_hashes + 1)
+        while self.stack and self.stack[-1].level >= level:
+            self.stack.pop()
+        self.current = Section(text, level, box.page, [s.title for s in self.stack] + [text])
+        self.stack.append(self.current)
+        if not _SKIP_SECTIONS.match(text):
+            self.structure.sections.append(self.current)
+
+    def _block(self, block: Block) -> None:
+        if self.current is None:
+            self.structure.front_matter.append(block.text)
+        else:
+            self.current.blocks.append(block)
+
+    def _table(self, box: LayoutBox) -> None:
+        block = Block(BlockKind.TABLE, box.text, box.page)
+        caption = self.pending_caption
+        if caption and caption.page == box.page:  # caption set above the table: joined to it
+            block.text = f"{caption.text}\n\n{box.text}"
+            _drop(self.current, self.structure, caption)
+        self._block(block)
+        self.pending_caption = None
+
+    def _caption(self, box: LayoutBox) -> None:
+        table_caption = bool(_TABLE_CAPTION.match(box.text))
+        previous = _last_block(self.current)
+        if table_caption and previous and previous.kind == BlockKind.TABLE and previous.page == box.page \
+                and "\n\n" not in previous.text[:200]:
+            previous.text = f"{box.text}\n\n{previous.text}"  # caption set below the table
+            return
+        block = Block(BlockKind.CAPTION, box.text, box.page)
+        self._block(block)
+        self.pending_caption = block if table_caption else None
+
+    def _text(self, box: LayoutBox) -> None:
+        if self.current is None and not self.abstract_parts and len(box.text) > 200 \
+                and (match := _ABSTRACT.match(box.text)):
+            self.abstract_parts.append(box.text[match.end():])  # "Abstract—We ..." with no heading
+            self.structure.abstract_page = box.page
+            return
+        self._block(Block(BlockKind.BODY, box.text, box.page))
+
+    def finish(self, boxes: list[LayoutBox]) -> Structure:
+        structure = self.structure
+        abstract = next((s for s in structure.sections if s.title.strip().lower() == "abstract"), None)
+        if abstract is not None:
+            self.abstract_parts = [b.text for b in abstract.blocks if b.kind == BlockKind.BODY] or self.abstract_parts
+            structure.abstract_page = abstract.page
+        structure.abstract = " ".join(self.abstract_parts).strip()
+        if not structure.abstract:
+            structure.abstract, structure.abstract_page = _longest_front_paragraph(boxes)
+        structure.references = split_references(self.reference_blocks)
+        _repair_compounds(structure)
+        return structure
+
+
+def build_structure(boxes: list[LayoutBox], fallback_title: str) -> Structure:
+    """Title, front matter, abstract, section tree, tables with captions and references from the boxes."""
+    title, title_boxes = _title(boxes, fallback_title)
+    builder = _Builder(boxes, title)
+    for index, box in enumerate(boxes):
+        if index not in title_boxes:
+            builder.add(box)
+    return builder.finish(boxes)
 
 
 def _repair_compounds(structure: Structure) -> None:

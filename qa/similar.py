@@ -19,9 +19,8 @@ import numpy as np
 from index.library import Library
 from index.paper_vectors import KINDS
 from index.registry import PaperRecord
-from index.store import Hit
-
-from .retrieve import Passage, passage_of
+from index.schema import Passage
+from ingest.errors import PapersError
 
 MIN_PAPERS_TO_CENTER = 5  # below this the library mean is mostly the papers themselves
 TEXT_POOL = 100  # chunks searched for a text before grouping them by paper
@@ -29,8 +28,8 @@ TEXT_POOL = 100  # chunks searched for a text before grouping them by paper
 _NOT_CONTENT = re.compile(r"contributor|contributions|acknowledg|author", re.I)
 
 
-def _is_content(hit: Hit) -> bool:
-    return hit.metadata["kind"] in KINDS and not _NOT_CONTENT.search(hit.metadata.get("section_path", ""))
+def _is_content(passage: Passage) -> bool:
+    return passage.kind in KINDS and not _NOT_CONTENT.search(passage.section_path)
 
 
 @dataclass
@@ -50,7 +49,7 @@ class SimilarPaper:
 
     def to_dict(self) -> dict:
         def passage(p: Passage | None) -> dict | None:
-            return None if p is None else {"section": p.section, "pages": p.pages, "text": p.text}
+            return None if p is None else {"section": p.section_path, "pages": p.pages, "text": p.text}
 
         return {"paper_id": self.paper_id, "arxiv_id": self.arxiv_id, "title": self.title,
                 "score": round(self.score, 4),
@@ -95,7 +94,7 @@ class SimilarSearch:
         rows = cache.rows()
         ids = [r.paper_id for r in rows]
         if target.paper_id not in ids:
-            raise ValueError(f"{target.paper_id} has no body text to compare (no abstract or body chunks)")
+            raise PapersError(f"{target.paper_id} has no body text to compare (no abstract or body chunks)")
         vectors = np.array([r.vector for r in rows])
         centered = len(rows) >= MIN_PAPERS_TO_CENTER
         if centered:
@@ -116,28 +115,28 @@ class SimilarSearch:
         hits, embeddings = [hits[i] for i in keep], embeddings[keep]
         if mean is not None:
             embeddings = _unit_rows(embeddings - mean)
-        mine = [i for i, h in enumerate(hits) if h.metadata["paper_id"] == paper_id]
+        mine = [i for i, h in enumerate(hits) if h.paper_id == paper_id]
         for result in results:
-            theirs = [i for i, h in enumerate(hits) if h.metadata["paper_id"] == result.paper_id]
+            theirs = [i for i, h in enumerate(hits) if h.paper_id == result.paper_id]
             if not mine or not theirs:
                 continue
             scores = embeddings[mine] @ embeddings[theirs].T
             for row, col in closest_pairs(scores, count):
                 score = float(scores[row, col])
-                result.matches.append(PassageMatch(passage_of(hits[theirs[col]], score), score,
-                                                   passage_of(hits[mine[row]], score)))
+                result.matches.append(PassageMatch(hits[theirs[col]].scored(score), score,
+                                                   hits[mine[row]].scored(score)))
 
     def like_text(self, text: str, top: int = 5, passages: int = 3) -> list[SimilarPaper]:
         """Papers holding passages like `text` (any language the embedding model knows), best first."""
         text = text.strip()
         if not text:
-            raise ValueError("the text is empty")
+            raise PapersError("the text is empty")
         query = self.library.embedder.embed_queries([text])[0]
-        hits = self.library.store.query(query, TEXT_POOL, where={"kind": {"$in": list(KINDS)}})
+        hits = self.library.store.query(query, TEXT_POOL, where={"kind": {"$in": [str(k) for k in KINDS]}})
         records = self._records()
         by_paper: dict[str, SimilarPaper] = {}
         for hit in sorted(hits, key=lambda h: (-round(h.score, 6), h.chunk_id)):
-            paper_id = hit.metadata["paper_id"]
+            paper_id = hit.paper_id
             if paper_id not in records or not _is_content(hit):
                 continue
             if paper_id not in by_paper:
@@ -146,5 +145,5 @@ class SimilarSearch:
                 record = records[paper_id]
                 by_paper[paper_id] = SimilarPaper(paper_id, record.arxiv_id, record.title, hit.score)
             if len(by_paper[paper_id].matches) < passages:
-                by_paper[paper_id].matches.append(PassageMatch(passage_of(hit, hit.score), hit.score))
+                by_paper[paper_id].matches.append(PassageMatch(hit, hit.score))
         return list(by_paper.values())

@@ -11,6 +11,7 @@ from pathlib import Path
 import chromadb
 import pytest
 
+from helpers import make_config
 from index.library import Library
 
 
@@ -43,10 +44,9 @@ def chroma_server(tmp_path):
     process.wait(timeout=30)
 
 
-def test_ingest_into_chroma_server(home, chroma_server, synthetic_pdf, monkeypatch):
+def test_ingest_into_chroma_server(home, chroma_server, synthetic_pdf):
     port, client = chroma_server
-    monkeypatch.setenv("PAPERS_CHROMA_URL", f"http://127.0.0.1:{port}")
-    library = Library()
+    library = Library(make_config(home, PAPERS_CHROMA_URL=f"http://127.0.0.1:{port}").library)
     outcome = library.ingest([synthetic_pdf])[0]
     assert outcome.status == "added"
     collection = client.get_collection("chunks")
@@ -55,6 +55,6 @@ def test_ingest_into_chroma_server(home, chroma_server, synthetic_pdf, monkeypat
     assert not (home / "index").exists(), "nothing written to the embedded store"
     vector = library.embedder.embed_queries(["Which limitations does the study have?"])[0]
     hits = library.store.query(vector, 3, where={"kind": "body"})
-    assert any("Limitations" in h.metadata["section"] for h in hits)
+    assert any("Limitations" in h.meta.section for h in hits)
     assert library.ingest([synthetic_pdf])[0].status == "unchanged"
     assert collection.count() == outcome.chunks

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, manifest, needs_corpus
+from helpers import CORPUS, manifest, needs_corpus
 from ingest.chunking import chunk_paper
+from ingest.limits import IngestLimits
 from ingest.parse import parse_pdf
-from ingest.settings import Settings
 
 pytestmark = [needs_corpus(), pytest.mark.slow]
 ROWS = manifest()
@@ -22,9 +22,9 @@ def _norm(title: str) -> str:
     return re.sub(r"[\W_]+", " ", title.casefold().replace("--", "-")).strip()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parsed(path: str):
-    return parse_pdf(Path(path), Settings.from_env())
+    return parse_pdf(Path(path), IngestLimits())
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r["arxiv_id"] for r in ROWS])

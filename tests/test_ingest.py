@@ -8,10 +8,16 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import ROOT, papers_cli
+from helpers import ROOT, make_config, papers_cli
 from index.library import ADDED, DUPLICATE, REPLACED, UNCHANGED, Library
-from pdf_factory import (SyntheticPaper, make_corrupted_pdf, make_encrypted_pdf, make_paper_pdf,
-                         make_scanned_pdf, make_zero_page_pdf)
+from pdf_factory import (
+    SyntheticPaper,
+    make_corrupted_pdf,
+    make_encrypted_pdf,
+    make_paper_pdf,
+    make_scanned_pdf,
+    make_zero_page_pdf,
+)
 
 
 def _store_state(library: Library) -> dict[str, list[str]]:
@@ -22,8 +28,7 @@ def _store_state(library: Library) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in state.items()}
 
 
-def test_incremental_ingest(home, tmp_path, synthetic_pdf):
-    library = Library()
+def test_incremental_ingest(library, tmp_path, synthetic_pdf):
     first = library.ingest([synthetic_pdf])[0]
     assert first.status == ADDED and first.paper_id == "2401.01234" and first.chunks > 5
     before = _store_state(library)
@@ -50,8 +55,7 @@ def test_incremental_ingest(home, tmp_path, synthetic_pdf):
     assert [r.status for r in library.papers()] == ["ready"]
 
 
-def test_chunk_metadata_in_store(home, synthetic_pdf):
-    library = Library()
+def test_chunk_metadata_in_store(library, synthetic_pdf):
     library.ingest([synthetic_pdf])
     got = library.store.collection.get(include=["metadatas"])
     for meta in got["metadatas"]:
@@ -61,8 +65,7 @@ def test_chunk_metadata_in_store(home, synthetic_pdf):
     assert {m["chunk_index"] for m in got["metadatas"]} == set(range(len(got["ids"])))
 
 
-def test_bad_inputs_fail_alone_and_keep_the_store(home, tmp_path, synthetic_pdf, monkeypatch):
-    library = Library()
+def test_bad_inputs_fail_alone_and_keep_the_store(home, library, tmp_path, synthetic_pdf, monkeypatch):
     library.ingest([synthetic_pdf])
     before = _store_state(library)
 
@@ -96,7 +99,7 @@ def test_bad_inputs_fail_alone_and_keep_the_store(home, tmp_path, synthetic_pdf,
         assert len(lines) == 1 and reason in lines[0], (name, result.stderr[-2000:])
     assert "✓ good.pdf: added" in result.stdout
 
-    library = Library()
+    library = Library(library.config)
     state = _store_state(library)
     assert state["2401.01234"] == before["2401.01234"], "existing paper untouched"
     assert set(state) == {"2401.01234", "2403.00003"}
@@ -107,10 +110,10 @@ CRASH_SCRIPT = textwrap.dedent("""
     import os, signal, sys
     from index import store
     real_add = store.ChunkStore.add
-    def add_half_then_die(self, chunks, embeddings, extra):
+    def add_half_then_die(self, chunks, embeddings, paper):
         if chunks[0].paper_id != sys.argv[2]:
-            return real_add(self, chunks, embeddings, extra)
-        real_add(self, chunks[: len(chunks) // 2], embeddings[: len(chunks) // 2], extra)
+            return real_add(self, chunks, embeddings, paper)
+        real_add(self, chunks[: len(chunks) // 2], embeddings[: len(chunks) // 2], paper)
         os.kill(os.getpid(), signal.SIGKILL)  # kill -9 in the middle of writing this paper
     store.ChunkStore.add = add_half_then_die
     from ui.cli import main
@@ -128,7 +131,7 @@ def test_kill_and_resume_leaves_no_duplicates(home, tmp_path):
                              capture_output=True, text=True, timeout=600)
     assert crashed.returncode == -9, crashed.stderr[-2000:]
 
-    library = Library()
+    library = Library(make_config(home).library)
     statuses = {r.paper_id: r.status for r in library.papers()}
     assert statuses == {"2405.00001": "ready", "2405.00002": "indexing"}
     library.registry.close()
@@ -137,7 +140,7 @@ def test_kill_and_resume_leaves_no_duplicates(home, tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "p1.pdf: unchanged" in resumed.stdout and "p2.pdf: interrupted earlier, re-indexed" in resumed.stdout
 
-    library = Library()
+    library = Library(make_config(home).library)
     state = _store_state(library)
     records = {r.paper_id: r for r in library.papers()}
     assert set(state) == set(records) == {"2405.00001", "2405.00002", "2405.00003"}
@@ -167,4 +170,4 @@ def test_cli_list_show_remove(home, synthetic_pdf):
     removed = papers_cli("remove", "2401.01234", env_home=home)
     assert removed.returncode == 0 and "removed 2401.01234" in removed.stdout
     assert json.loads(papers_cli("list", "--json", env_home=home).stdout) == []
-    assert Library().store.count() == 0
+    assert Library(make_config(home).library).store.count() == 0

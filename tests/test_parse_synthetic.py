@@ -4,15 +4,15 @@ from __future__ import annotations
 import pytest
 
 from ingest.chunking import chunk_paper
-from ingest.paper import TABLE
+from ingest.limits import IngestLimits
+from ingest.paper import BlockKind
 from ingest.parse import parse_pdf
-from ingest.settings import Settings
 from pdf_factory import RUNNING_HEADER, SyntheticPaper
 
 
 @pytest.fixture(scope="module")
 def parsed(synthetic_pdf):
-    return parse_pdf(synthetic_pdf, Settings.from_env())
+    return parse_pdf(synthetic_pdf, IngestLimits())
 
 
 def test_metadata(parsed):
@@ -36,7 +36,7 @@ def test_section_tree_with_pages(parsed):
 
 
 def test_table_as_markdown_with_caption(parsed):
-    tables = [b for s in parsed.sections for b in s.blocks if b.kind == TABLE]
+    tables = [b for s in parsed.sections for b in s.blocks if b.kind == BlockKind.TABLE]
     assert len(tables) == 1
     assert tables[0].text.startswith("Table 1: Accuracy of each model size.")
     assert "|Small|350M|68.9|" in tables[0].text.replace(" ", "")

@@ -2,18 +2,21 @@
 citation parsing and matching, numbers the sources do not hold."""
 from __future__ import annotations
 
-from qa.citations import cited_numbers, inferred_citations, unsupported_numbers
-from qa.names import candidate_names
-from qa.prompts import focus, format_passages, is_refusal, language_of
-from qa.retrieve import Passage
+from index.schema import ChunkMeta, Passage
+from ingest.chunking import ChunkKind
+from ingest.text import language_of
+from qa.answer.citations import cited_numbers, inferred_citations, unsupported_numbers
+from qa.answer.names import candidate_names
+from qa.answer.prompts import focus, format_passages, is_refusal
 
 
-def _passage(text: str, kind: str = "body") -> Passage:
-    return Passage("c1", "p1", "A Paper", "2 Method", 3, 4, kind, text, 0.1)
+def _passage(text: str, kind: ChunkKind = ChunkKind.BODY) -> Passage:
+    return Passage("c1", text, ChunkMeta("p1", "", "A Paper", 0, kind, "2 Method", "2 Method", 3, 4), 0.1)
 
 
 def test_candidate_names_in_english_and_japanese_questions():
-    assert candidate_names("What attack success rate does the Silent Branding Attack reach?") == ["Silent Branding Attack"]
+    question = "What attack success rate does the Silent Branding Attack reach?"
+    assert candidate_names(question) == ["Silent Branding Attack"]
     assert candidate_names("AnyAnomalyの計算コストは？") == ["AnyAnomaly"]
     assert "GPT-4" in candidate_names("GPT-4の学習に使われたGPUの台数は？")
     assert candidate_names("Kimi-Audioの事前学習データは？") == ["Kimi-Audio"]

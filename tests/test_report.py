@@ -10,23 +10,23 @@ import sys
 
 import pytest
 
-from conftest import CORPUS, ROOT, needs_corpus, use_test_llm
+from helpers import CORPUS, ROOT, llm_test_config, make_config, needs_corpus
 from index.library import Library
-from index.notes import NoteStore
-from ingest.report_format import HEADINGS, parse_report, structure_problems
 from pdf_factory import LOREM, SyntheticPaper, make_paper_pdf
-from qa.evaluate import PageTexts
-from qa.key_references import key_references
-from qa.cost_facts import cost_facts, unstated
-from qa.llm import LLMConfig, LLMUnavailable, local_server
-from qa.report import ReportWriter, load_report
-from qa.report_check import check_report, reference_entries_found
+from qa.llm.chat import ChatModel, LLMUnavailable
+from qa.notes.store import NoteStore
+from qa.report.check import check_report, reference_entries_found
+from qa.report.cost_facts import cost_facts, unstated
+from qa.report.format import HEADINGS, parse_report, structure_problems
+from qa.report.key_references import key_references
+from qa.report.writer import ReportWriter, load_report
 
 MOBA = "2502.13189"
 ROUTING = SyntheticPaper(arxiv_id="2407.00002", title="GradRoute: Gradient Routing for Tiny Sparse Experts", sections=[
     ("1 Introduction", "Sparse experts [1] promise cheap scaling, but routers collapse [3]. "
      "Prior routers [1] need large batches [3] and fail below one billion parameters. " + LOREM * 4),
-    ("2 Method", "GradRoute assigns tokens to experts by gradient similarity, unlike the top-k router of [1]. " + LOREM * 4),
+    ("2 Method", "GradRoute assigns tokens to experts by gradient similarity, unlike the top-k router of [1]. "
+     + LOREM * 4),
     ("3 Experiments", "We train GradRoute on 12 billion tokens with 64 GPUs for 3 days. The largest model has 770M "
      "parameters. Load balancing follows [3]. " + LOREM * 4),
     ("4 Limitations", "GradRoute covers only English text and models below one billion parameters. " + LOREM * 2),
@@ -68,25 +68,28 @@ Sparse mixtures of experts (ICML 2021)
 GradRouteで小さなMoEも安定学習 #MoE
 """
 
-pytestmark = needs_corpus()
+pytestmark = [needs_corpus(), pytest.mark.llm]
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report")
-    with pytest.MonkeyPatch.context() as mp:
-        use_test_llm(mp, base / "home", max_tokens=200)
-        library = Library()
-        outcomes = library.ingest([CORPUS / f"{MOBA}.pdf", make_paper_pdf(base / "gradroute.pdf", ROUTING)])
-        assert all(o.status == "added" for o in outcomes)
-        yield library
-        local_server(library.settings).stop()
+def config(tmp_path_factory):
+    return llm_test_config(tmp_path_factory.mktemp("report") / "home", max_tokens=200)
 
 
 @pytest.fixture(scope="module")
-def moba_report(library):
+def library(config):
+    library = Library(config.library)
+    outcomes = library.ingest([CORPUS / f"{MOBA}.pdf",
+                               make_paper_pdf(config.library.home.parent / "gradroute.pdf", ROUTING)])
+    assert all(o.status == "added" for o in outcomes)
+    return library
+
+
+@pytest.fixture(scope="module")
+def moba_report(library, config):
     steps = []
-    report = ReportWriter(library).write("MoBA", "ja", lambda done, total, what: steps.append((done, what)))
+    report = ReportWriter(library, ChatModel(config.llm)).write("MoBA", "ja",
+                                                                lambda done, total, what: steps.append((done, what)))
     assert [done for done, _ in steps] == list(range(9))  # progress for each of the 8 sections, then done
     return report
 
@@ -109,13 +112,13 @@ def test_report_has_the_seed_format_and_a_short_tweet(library, moba_report):
     assert [heading for _, heading, _ in parsed.sections] == HEADINGS["ja"]
     tweet = parsed.sections[7][2]
     assert 0 < len(tweet) <= 140 and "\n" not in tweet
-    saved = (library.settings.reports_dir / f"{MOBA}.ja.md").read_text()
-    assert saved == markdown and load_report(library.settings.reports_dir, MOBA, "ja").markdown == markdown
+    saved = (library.config.reports_dir / f"{MOBA}.ja.md").read_text()
+    assert saved == markdown and load_report(library.config.reports_dir, MOBA, "ja").markdown == markdown
 
 
 def test_report_cites_real_pages_and_grounded_numbers(library, moba_report):
     paper = library.parsed(MOBA)
-    result = check_report(moba_report, paper, PageTexts(library))
+    result = check_report(moba_report, paper, library.pages)
     assert result["sections_with_citation"] >= 5  # 1-6 are cited; 7 cites where references are used
     assert result["citation_pages_in_range"]
     assert result["citation_validity"] >= 0.9  # each quote is on its page of the PDF itself
@@ -131,41 +134,47 @@ def test_section_7_lists_entries_from_the_parsed_reference_list(library, moba_re
     assert entries >= 3 and found == entries
 
 
-def _cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **(env or {})}, timeout=1200)
+@pytest.fixture(scope="module")
+def cli(config):
+    env = {**os.environ, "PAPERS_HOME": str(config.library.home), "PAPERS_LLM_FILE": config.llm.model_file,
+           "PAPERS_LLM_TEMPERATURE": "0", "PAPERS_LLM_MAX_TOKENS": str(config.llm.max_tokens)}
+
+    def run(*args, extra=None):
+        return subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                              env={**env, **(extra or {})}, timeout=1200)
+    return run
 
 
-def test_seed_notes_attach_and_key_facts_are_measured(library, tmp_path):
+def test_seed_notes_attach_and_key_facts_are_measured(library, cli, tmp_path):
     seed = tmp_path / "seed.txt"
     seed.write_text(SEED + "\n---\n\n" + SEED.replace("2407.00002", "2503.99999").replace("GradRoute:", "Other:"))
-    done = _cli("notes", "import", str(seed))
+    done = cli("notes", "import", str(seed))
     assert done.returncode == 0, done.stderr
     assert "2 notes imported" in done.stdout and "attached to 2407.00002" in done.stdout
     assert "no such paper in the library yet" in done.stdout
-    again = _cli("notes", "import", str(seed))
+    again = cli("notes", "import", str(seed))
     assert "0 notes imported, 2 already there" in again.stdout
-    notes = NoteStore(library.settings.notes_path)
+    notes = NoteStore(library.config.notes_path)
     assert [n.arxiv_id for n in notes.for_paper(library.resolve("2407.00002"))] == ["2407.00002"]
     assert notes.search("勾配 類似度")[0][0].arxiv_id == "2407.00002"
 
     out = tmp_path / "eval.json"
-    done = _cli("eval-reports", "2407.00002", "--lang", "en", "--json", str(out))
+    done = cli("eval-reports", "2407.00002", "--lang", "en", "--json", str(out))
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text())["reports"][0]
     assert result["structure_problems"] == [] and result["tweet_chars"] <= 140
     facts = result["key_facts"]
     assert facts["facts"] >= 5 and 0 <= facts["recall"] <= 1  # 64, 770M, 12, 37.5, 74.4, GradRoute ... are in the paper
-    shown = _cli("report", "2407.00002", "--lang", "en")
+    shown = cli("report", "2407.00002", "--lang", "en")
     assert "saved report" in shown.stderr and "imported notes on this paper" in shown.stderr
     assert shown.stdout.startswith(f"# {ROUTING.title}")
 
 
-def test_llm_down_fails_clearly_and_keeps_the_saved_report(library, moba_report, monkeypatch):
-    before = (library.settings.reports_dir / f"{MOBA}.ja.md").read_text()
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+def test_llm_down_fails_clearly_and_keeps_the_saved_report(library, config, moba_report, cli):
+    before = (library.config.reports_dir / f"{MOBA}.ja.md").read_text()
+    down = make_config(config.library.home, OPENAI_BASE_URL="http://127.0.0.1:9/v1")
     with pytest.raises(LLMUnavailable, match="127.0.0.1:9"):
-        ReportWriter(library, LLMConfig.from_env()).write(MOBA, "ja")
-    done = _cli("report", MOBA, "--regenerate", env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+        ReportWriter(library, ChatModel(down.llm)).write(MOBA, "ja")
+    done = cli("report", MOBA, "--regenerate", extra={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
     assert done.returncode == 1 and "Traceback" not in done.stderr and "127.0.0.1:9" in done.stderr
-    assert (library.settings.reports_dir / f"{MOBA}.ja.md").read_text() == before
+    assert (library.config.reports_dir / f"{MOBA}.ja.md").read_text() == before

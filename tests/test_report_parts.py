@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SHARED
-from ingest.notes import DIGEST, REPORT, SUMMARY, NotesFormatError, parse_notes, read_notes_file
-from ingest.report_format import HEADINGS, parse_report, structure_problems
-from qa.report import tighten
-from qa.report_check import key_fact_recall
-from qa.report_grounding import ground, numbers_in
-from qa.retrieve import Passage
+from helpers import SHARED
+from index.schema import ChunkMeta, Passage
+from ingest.chunking import ChunkKind
+from ingest.text import numbers_in
+from qa.notes.parse import DIGEST, REPORT, SUMMARY, NotesFormatError, parse_notes, read_notes_file
+from qa.report.check import key_fact_recall
+from qa.report.format import HEADINGS, parse_report, structure_problems
+from qa.report.grounding import ground
+from qa.report.writer import tighten
 
 SEEDS = SHARED / "seeds"
 needs_seeds = pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not found")
@@ -61,7 +63,8 @@ def test_structure_check_names_what_is_wrong():
 
 
 def _passage(text: str, page: int) -> Passage:
-    return Passage(f"c{page}", "p", "Paper", "3 Experiments", page, page, "body", text, 1.0)
+    return Passage(f"c{page}", text, ChunkMeta("p", "", "Paper", page, ChunkKind.BODY, "3 Experiments", "3 Experiments",
+                                                page, page), 1.0)
 
 
 def test_grounding_turns_passage_numbers_into_pages_and_drops_invented_numbers():
@@ -110,8 +113,8 @@ def test_key_fact_recall_counts_only_facts_the_paper_holds():
 def test_notes_attach_by_arxiv_id_or_title_and_are_stored_once(tmp_path):
     from types import SimpleNamespace
 
-    from index.notes import NoteStore
-    from ingest.notes import Note
+    from qa.notes.parse import Note
+    from qa.notes.store import NoteStore
 
     store = NoteStore(tmp_path / "notes.sqlite3")
     by_id = Note(REPORT, "Some Title", "2502.13189", "# Some Title\n\nabout block attention")

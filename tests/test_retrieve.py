@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import make_config
 from index.library import Library
 from index.registry import PaperRecord
 from pdf_factory import SyntheticPaper, make_paper_pdf
-from qa.retrieve import Retriever, fuse, papers_named_in, short_name
+from qa.retrieval.search import Retriever, fuse, papers_named_in, short_name
 
 BEES = SyntheticPaper(arxiv_id="2406.00001", title="BeeNet: Counting Honeybees with Tiny Vision Models", sections=[
     ("1 Introduction", "Counting honeybees at the hive entrance helps beekeepers track colony health. " * 12),
@@ -22,20 +23,10 @@ ANTS = SyntheticPaper(arxiv_id="2406.00002", title="AntTrack: Following Ant Trai
 
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory):
-    import os
-
-    home = tmp_path_factory.mktemp("retrieve")
-    old = os.environ.get("PAPERS_HOME")
-    os.environ["PAPERS_HOME"] = str(home / "home")
-    from conftest import MODELS
-    os.environ["PAPERS_MODELS"] = str(MODELS)
-    library = Library()
-    library.ingest([make_paper_pdf(home / "bees.pdf", BEES), make_paper_pdf(home / "ants.pdf", ANTS)])
-    yield Retriever(library)
-    if old is None:
-        os.environ.pop("PAPERS_HOME")
-    else:
-        os.environ["PAPERS_HOME"] = old
+    base = tmp_path_factory.mktemp("retrieve")
+    library = Library(make_config(base / "home").library)
+    library.ingest([make_paper_pdf(base / "bees.pdf", BEES), make_paper_pdf(base / "ants.pdf", ANTS)])
+    return Retriever(library)
 
 
 def _record(paper_id: str, title: str) -> PaperRecord:
@@ -62,7 +53,7 @@ def test_question_naming_a_paper_is_scoped(retriever):
     hits = retriever.search("What are the limitations of AntTrack?", k=4)
     assert hits and {h.paper_id for h in hits} == {"2406.00002"}
     # dense alone ranks a table of the paper first here; the limitation text must be in the top 3
-    assert any("Limitations" in h.section and "cross each other" in h.text for h in hits[:3])
+    assert any("Limitations" in h.section_path and "cross each other" in h.text for h in hits[:3])
 
 
 def test_explicit_scope_and_unscoped(retriever):
@@ -109,12 +100,12 @@ def test_bm25_index_follows_the_corpus(retriever):
         assert library.fingerprint() != before
         assert retriever.lexical("pheromones evaporate", 10) == []
     finally:
-        library.ingest([library.settings.home.parent / "ants.pdf"])
+        library.ingest([library.config.home.parent / "ants.pdf"])
     assert {chunk_id for chunk_id, _ in retriever.lexical("pheromones evaporate", 10)} == ids
 
 
 def test_bm25_tokens_split_japanese_from_latin():
-    from index.lexical import tokenize
+    from ingest.text import tokenize
 
     tokens = tokenize("DeepSeek-V2はDeepSeek 67Bと比べて93.3%削減したlimitations")
     assert {"deepseek", "v2", "67b", "93.3", "limit", "削減"} <= set(tokens)

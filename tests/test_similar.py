@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from conftest import MODELS, SIMILAR_SET, papers_cli
+from helpers import SIMILAR_SET, make_config, papers_cli
 from index.library import Library
 from index.paper_vectors import PaperVectors, paper_vector
+from ingest.errors import PapersError
 from pdf_factory import SyntheticPaper, make_paper_pdf
 from qa.similar import SimilarSearch, closest_pairs
 
@@ -51,13 +52,12 @@ def _paper(arxiv_id: str, title: str, topic: str) -> SyntheticPaper:
         ("2 Method", f"Our method for {topic} is simple. " * 15)], references=[])
 
 
-def test_vectors_follow_ingest_replace_and_remove(home, tmp_path):
+def test_vectors_follow_ingest_replace_and_remove(library, tmp_path):
     bees = _paper("2406.00001", "BeeNet: Counting Honeybees", "counting honeybees at the hive entrance")
     wasps = _paper("2406.00002", "WaspNet: Counting Wasps", "counting wasps near the nest")
     ships = _paper("2406.00003", "ShipNet: Routing Container Ships", "routing container ships across oceans")
-    library = Library()
     library.ingest([make_paper_pdf(tmp_path / f"{i}.pdf", p) for i, p in enumerate((bees, wasps, ships))])
-    cache_path = library.settings.paper_vectors_path
+    cache_path = library.config.paper_vectors_path
     assert [r.paper_id for r in PaperVectors(cache_path).rows()] == ["2406.00001", "2406.00002", "2406.00003"]
 
     _, found = SimilarSearch(library).like_paper("BeeNet")
@@ -76,16 +76,13 @@ def test_vectors_follow_ingest_replace_and_remove(home, tmp_path):
     assert [r.paper_id for r in SimilarSearch(library).like_paper("BeeNet")[1]] == ["2406.00002"]
 
     cache_path.unlink()  # e.g. a library built before the cache existed: rebuilt from the chunk store
-    rebuilt = Library().paper_vectors().rows()
+    rebuilt = Library(library.config).paper_vectors().rows()
     assert [r.paper_id for r in rebuilt] == ["2406.00001", "2406.00002"]
 
 
 @pytest.fixture(scope="module")
-def search(corpus_home, tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PAPERS_HOME", str(corpus_home))
-        mp.setenv("PAPERS_MODELS", str(MODELS))
-        yield SimilarSearch(Library())
+def search(corpus_home):
+    return SimilarSearch(Library(make_config(corpus_home).library))
 
 
 def test_nearest_neighbours_of_corpus_papers(search):
@@ -118,7 +115,7 @@ def test_passages_behind_a_pair_come_from_both_papers_with_pages(search, corpus_
 def test_order_is_stable_across_calls_processes_and_the_cli(search, corpus_home):
     first = [r.to_dict() for r in search.like_paper(MOBA)[1]]
     assert [r.to_dict() for r in search.like_paper(MOBA)[1]] == first
-    fresh = SimilarSearch(Library(search.library.settings))  # cache read back from disk
+    fresh = SimilarSearch(Library(search.library.config))  # cache read back from disk
     assert [r.to_dict() for r in fresh.like_paper(MOBA)[1]] == first
     done = papers_cli("similar", MOBA, "--json", env_home=corpus_home)
     assert done.returncode == 0, done.stderr
@@ -137,5 +134,5 @@ def test_text_finds_papers_and_passages_in_english_and_japanese(search):
     japanese = search.like_text("音声を聞いて理解し、音声で返答する基盤モデル")
     assert japanese[0].paper_id in (AUDIO, OMNI)
     assert [r.score for r in japanese] == sorted((r.score for r in japanese), reverse=True)
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(PapersError, match="empty"):
         search.like_text("   ")

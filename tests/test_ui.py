@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MODELS, ROOT, SIMILAR_SET, papers_cli
+from helpers import ROOT, SIMILAR_SET, TEST_LLM_ENV, free_port, papers_cli
 from pdf_factory import make_paper_pdf
-from qa.llm_files import TEST_LLM
 from ui.backend import safe_pdf_name
 
 MOBA, JANUS, OMNI, AUDIO, PROVER, R1 = SIMILAR_SET
+pytestmark = [pytest.mark.browser, pytest.mark.llm]
 ARTIFACTS = Path(os.environ.get("PAPERS_TEST_ARTIFACTS") or ROOT / "test-artifacts")
 CHROMIUM = os.environ.get("PAPERS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -73,20 +72,10 @@ def test_uploaded_names_are_made_safe():
 
 
 # ---- running the app --------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_app(home: Path, log: Path, **env: str):
     """`papers ui` as a user starts it, on a free loopback port; returns (process, url)."""
-    port = _free_port()
-    full = {**os.environ, "PAPERS_HOME": str(home), "PAPERS_MODELS": str(MODELS), "PAPERS_LLM_FILE": TEST_LLM,
-            "PAPERS_LLM_TEMPERATURE": "0", "PAPERS_LLM_MAX_TOKENS": "160"}
-    for name in ("PAPERS_CHROMA_URL", "PAPERS_UI_PASSWORD", "OPENAI_BASE_URL"):
-        full.pop(name, None)
-    full.update(env)
+    port = free_port()
+    full = {**os.environ, "PAPERS_HOME": str(home), **TEST_LLM_ENV, "PAPERS_LLM_MAX_TOKENS": "160", **env}
     process = subprocess.Popen([sys.executable, "-m", "ui.cli", "ui", "--port", str(port)], cwd=ROOT, env=full,
                                stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -103,13 +92,12 @@ def _start_app(home: Path, log: Path, **env: str):
     pytest.fail(f"`papers ui` did not answer within 180 s: {log.read_text()[-2000:]}")
 
 
-def _stop_app(process, home: Path) -> None:
+def _stop_app(process) -> None:
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-    papers_cli("llm", "stop", env_home=home, timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -143,13 +131,13 @@ def _pick(page, dropdown: str, option: str) -> None:
 def app(corpus_home, tmp_path_factory):
     base = tmp_path_factory.mktemp("ui")
     home = base / "home"
-    shutil.copytree(corpus_home, home, ignore=shutil.ignore_patterns("run"))
+    shutil.copytree(corpus_home, home)
     seed = base / "seed.txt"
     seed.write_text(SEED)
     assert papers_cli("notes", "import", str(seed), env_home=home).returncode == 0
     process, url = _start_app(home, base / "app.log")
     yield home, url, base
-    _stop_app(process, home)
+    _stop_app(process)
 
 
 @pytest.fixture(scope="module")
@@ -274,8 +262,8 @@ def test_llm_down_banner_password_and_search_still_working(corpus_home, browser,
     from playwright.sync_api import expect
 
     home = tmp_path / "home"
-    shutil.copytree(corpus_home, home, ignore=shutil.ignore_patterns("run"))
-    process, url = _start_app(home, tmp_path / "app.log", OPENAI_BASE_URL=f"http://127.0.0.1:{_free_port()}/v1",
+    shutil.copytree(corpus_home, home)
+    process, url = _start_app(home, tmp_path / "app.log", OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
                               PAPERS_UI_PASSWORD="s3cret", PAPERS_MAX_PDF_MB="0.05")
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -305,9 +293,10 @@ def test_llm_down_banner_password_and_search_still_working(corpus_home, browser,
 
         page.get_by_role("tab", name="Library").click()
         page.locator("#upload input[type=file]").set_input_files(str(make_paper_pdf(tmp_path / "big.pdf")))
-        expect(page.get_by_text("exceed the maximum allowed size")).to_be_visible()  # over PAPERS_MAX_PDF_MB, refused on upload
+        # over PAPERS_MAX_PDF_MB: refused on upload
+        expect(page.get_by_text("exceed the maximum allowed size")).to_be_visible()
         assert not list(home.glob("papers/*.pdf"))
         _shot(page, "upload-too-large")
         page.close()
     finally:
-        _stop_app(process, home)
+        _stop_app(process)

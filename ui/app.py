@@ -6,17 +6,19 @@ otherwise; PAPERS_UI_PASSWORD (user PAPERS_UI_USER, default "papers") puts a log
 from __future__ import annotations
 
 import html
-import os
 import sys
 from pathlib import Path
 
 import gradio as gr
 
-from qa.answer import Answer
-from qa.llm import LLMUnavailable
+from ingest.text import clip
+from qa.answer.chain import Answer
+from qa.answer.citations import Citation
+from qa.llm.chat import LLMUnavailable
 from qa.similar import SimilarPaper
 
 from .backend import KEPT, Backend, StagedIngestProgress
+from .config import Config
 
 LIBRARY_HEADERS = ["id", "arXiv", "title", "authors", "pages", "chunks", "sections", "tables", "references",
                    "status", "file"]
@@ -30,30 +32,33 @@ def banner(problem: str | None) -> dict:
     return gr.update(value=text, visible=bool(problem))
 
 
-def source_label(source) -> str:
-    p = source.passage
-    return f"[{source.number}] {' '.join(p.title.split())[:60]} · {p.section[:60]} · p.{source.page}"
+def _e(text: str) -> str:
+    """Paper text as shown text: never markup (a title may hold `<img ...>`)."""
+    return html.escape(" ".join(text.split()), quote=False)
 
 
-def source_view(source) -> str:
-    p = source.passage
-    quote = html.escape(source.quote)
-    return (f"### {html.escape(' '.join(p.title.split()))}\n\n**Section:** {html.escape(p.section)} · "
-            f"**Page:** {source.page} · **Passage pages:** {p.pages}\n\n> {quote}\n\n---\n\n"
-            f"{html.escape(p.text)}")
+def source_label(citation: Citation) -> str:
+    """Plain text (a Radio choice): escaped where it is rendered into markdown."""
+    p = citation.passage
+    return f"[{citation.number}] {clip(p.title, 60, '…')} · {clip(p.section_path, 60, '…')} · p.{citation.page}"
+
+
+def source_view(citation: Citation) -> str:
+    p = citation.passage
+    return (f"### {_e(p.title)}\n\n**Section:** {_e(p.section_path)} · "
+            f"**Page:** {citation.page} · **Passage pages:** {p.pages}\n\n> {_e(citation.quote)}\n\n---\n\n"
+            f"{html.escape(p.text, quote=False)}")
 
 
 def answer_markdown(answer: Answer) -> str:
-    parts = [answer.text.strip()] if answer.text.strip() else []
+    parts = [html.escape(answer.text.strip(), quote=False)] if answer.text.strip() else []
     if answer.error:
-        parts.append(f"⚠️ {answer.error}")
+        parts.append(f"⚠️ {_e(answer.error)}")
     if answer.unsupported:
-        parts.append("⚠️ Not found in the sources, check before use: " + ", ".join(answer.unsupported))
-    cited = [s for s in answer.sources if s.cited]
-    shown = cited or answer.sources
-    if shown:
-        heading = "**Sources** (open one below)" if cited else "**Retrieved passages** (none cited)"
-        parts.append(heading + "\n" + "\n".join(f"- {source_label(s)}" for s in shown))
+        parts.append("⚠️ Not found in the sources, check before use: " + _e(", ".join(answer.unsupported)))
+    if answer.shown:
+        heading = "**Sources** (open one below)" if answer.cites else "**Retrieved passages** (none cited)"
+        parts.append(heading + "\n" + "\n".join(f"- {_e(source_label(c))}" for c in answer.shown))
     return "\n\n".join(parts)
 
 
@@ -62,12 +67,11 @@ def similar_markdown(results: list[SimilarPaper], heading: str) -> str:
         return f"{heading}\n\n_No other papers in the library._"
     lines = [heading]
     for rank, r in enumerate(results, 1):
-        lines.append(f"\n### {rank}. {' '.join(r.title.split())}\n`{r.arxiv_id or r.paper_id}` · "
-                     f"score **{r.score:.3f}**\n")
+        lines.append(f"\n### {rank}. {_e(r.title)}\n`{_e(r.arxiv_id or r.paper_id)}` · score **{r.score:.3f}**\n")
         for m in r.matches:
-            theirs = f"p.{m.passage.pages} _{m.passage.section}_: {_snippet(m.passage.text)}"
+            theirs = f"p.{m.passage.pages} _{_e(m.passage.section_path)}_: {_snippet(m.passage.text)}"
             if m.mine is not None:
-                lines.append(f"- {m.score:.2f} · this paper p.{m.mine.pages} _{m.mine.section}_: "
+                lines.append(f"- {m.score:.2f} · this paper p.{m.mine.pages} _{_e(m.mine.section_path)}_: "
                              f"{_snippet(m.mine.text)}  \n  ↔ {theirs}")
             else:
                 lines.append(f"- {m.score:.2f} · {theirs}")
@@ -75,8 +79,7 @@ def similar_markdown(results: list[SimilarPaper], heading: str) -> str:
 
 
 def _snippet(text: str, limit: int = 240) -> str:
-    text = html.escape(" ".join(text.split()))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return _e(clip(text, limit, "…"))
 
 
 def library_rows(backend: Backend) -> list[list]:
@@ -140,14 +143,13 @@ def _chat_tab(backend: Backend, llm_banner: gr.Markdown):
         shown = ""
         for delta in stream:
             shown += delta
-            messages[-1] = {"role": "assistant", "content": shown}
+            messages[-1] = {"role": "assistant", "content": html.escape(shown, quote=False)}
             yield messages, turns, "", gr.update(), gr.update(), gr.update()
         answer = stream.answer
         messages[-1] = {"role": "assistant", "content": answer_markdown(answer)}
         if answer.text and not answer.error:
             turns = turns + [(answer.standalone, answer.text)]
-        cited = [s for s in answer.sources if s.cited] or answer.sources
-        by_label = {source_label(s): source_view(s) for s in cited}
+        by_label = {source_label(c): source_view(c) for c in answer.shown}
         yield (messages, turns, "", gr.update(choices=list(by_label), value=None), by_label,
                banner(backend.llm_problem()) if answer.error else gr.update())
 
@@ -189,19 +191,16 @@ def _reports_tab(backend: Backend, llm_banner: gr.Markdown):
     def write(paper_id, language, fresh, progress=gr.Progress()):
         if not paper_id:
             return gr.update(), gr.update(), "Pick a paper first.", gr.update()
-        record = backend.library.resolve(paper_id)
-        saved = None if fresh else backend.writer.saved(record, language)
-        if saved is not None:
-            return (saved.markdown, gr.update(value=str(backend.report_file(paper_id, language)), visible=True),
-                    "Saved report is current (Regenerate writes a new one).", gr.update())
         progress(0, desc="retrieving passages")
         try:
-            written = backend.writer.write(paper_id, language,
-                                           lambda done, total, what: progress((done, total), desc=what))
+            report, saved = backend.writer.get(backend.library.resolve(paper_id), language, fresh,
+                                               lambda done, total, what: progress((done, total), desc=what))
         except LLMUnavailable as exc:
-            return gr.update(), gr.update(), f"⚠️ {exc}", banner(str(exc))
-        return (written.markdown, gr.update(value=str(backend.report_file(paper_id, language)), visible=True),
-                f"Written in {written.seconds:.0f} s by {written.model}.", gr.update())
+            return gr.update(), gr.update(), f"⚠️ {_e(str(exc))}", banner(str(exc))
+        status = "Saved report is current (Regenerate writes a new one)." if saved else \
+            f"Written in {report.seconds:.0f} s by {_e(report.model)}."
+        return (report.markdown, gr.update(value=str(backend.report_file(paper_id, language)), visible=True),
+                status, gr.update())
 
     paper.change(show, [paper, lang], [report, download, note, status])
     lang.change(show, [paper, lang], [report, download, note, status])
@@ -213,8 +212,8 @@ def _reports_tab(backend: Backend, llm_banner: gr.Markdown):
 
 def _similar_tab(backend: Backend):
     with gr.Row():
-        paper = gr.Dropdown(choices=backend.choices(), value=None, label="Papers like this paper", elem_id="similar-paper",
-                            scale=3)
+        paper = gr.Dropdown(choices=backend.choices(), value=None, label="Papers like this paper",
+                            elem_id="similar-paper", scale=3)
         find = gr.Button("Find similar papers", variant="primary", elem_id="similar-find", scale=1)
     with gr.Row():
         text = gr.Textbox(label="…or papers with passages like this text (English or Japanese)", lines=2,
@@ -243,14 +242,15 @@ def _similar_tab(backend: Backend):
 
 
 def _library_tab(backend: Backend):
-    max_mb = backend.settings.max_pdf_mb
+    max_mb = backend.config.library.limits.max_pdf_mb
     upload = gr.File(label=f"Add PDFs (up to {max_mb:g} MB each)", file_count="multiple", file_types=[".pdf"],
                      elem_id="upload")
     status = gr.Markdown(elem_id="upload-status")
     table = gr.Dataframe(value=library_rows(backend), headers=LIBRARY_HEADERS, interactive=False,
                          elem_id="library-table", wrap=True)
     with gr.Row():
-        paper = gr.Dropdown(choices=backend.choices(), value=None, label="Delete a paper", elem_id="delete-paper", scale=3)
+        paper = gr.Dropdown(choices=backend.choices(), value=None, label="Delete a paper", elem_id="delete-paper",
+                            scale=3)
         delete = gr.Button("Delete", variant="stop", elem_id="delete", scale=1)
         confirm = gr.Button("Confirm delete", variant="stop", visible=False, elem_id="delete-confirm", scale=1)
 
@@ -284,20 +284,13 @@ def _library_tab(backend: Backend):
     return table, paper
 
 
-def _auth():
-    password = os.environ.get("PAPERS_UI_PASSWORD")
-    if not password:
-        return None
-    return [(os.environ.get("PAPERS_UI_USER") or "papers", password)]
-
-
-def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
-    backend = Backend()
-    auth = _auth()
+def serve(config: Config, host: str = "127.0.0.1", port: int = 7860) -> None:
+    backend = Backend(config)
+    auth = [(config.ui.user, config.ui.password)] if config.ui.password else None
     if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         print(f"warning: serving on {host} without a password (set PAPERS_UI_PASSWORD)", file=sys.stderr)
     app = build_app(backend)
     app.queue(default_concurrency_limit=2)
     app.launch(server_name=host, server_port=port, auth=auth, ssr_mode=False, show_error=True,
-               max_file_size=int(backend.settings.max_pdf_mb * 1024 * 1024), footer_links=[],
-               allowed_paths=[str(backend.settings.reports_dir)])
+               max_file_size=int(config.library.limits.max_pdf_mb * 1024 * 1024), footer_links=[],
+               allowed_paths=[str(config.library.reports_dir)])

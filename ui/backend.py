@@ -1,6 +1,7 @@
-"""What the web app does, without the web: one library with its answerer, report writer, similarity
-search and notes, shared by the app's worker threads. Kept apart from the Gradio layout so each
-piece can be called (and tested) directly."""
+"""The one core behind the CLI, the web app and its API: one library with its chat model, answerer,
+report writer, similarity search and notes. The verbs here are what the commands and tabs need;
+the policies they apply (which report to show, which sources to list) live in the domain below.
+Shared by the app's worker threads: ingest and delete take a lock."""
 from __future__ import annotations
 
 import re
@@ -8,17 +9,19 @@ import shutil
 import threading
 import unicodedata
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 from index.library import ADDED, REPLACED, RESUMED, IngestOutcome, IngestProgress, Library
-from index.notes import NoteStore
-from index.registry import PaperRecord
+from index.registry import READY, PaperRecord
 from ingest.pdf_open import file_sha256
-from ingest.settings import Settings
-from qa.answer import Asker
-from qa.llm import LLMConfig, llm_problem
-from qa.report import ReportWriter, report_paths
+from qa.answer.chain import Asker
+from qa.llm.chat import ChatModel
+from qa.notes.store import NoteStore
+from qa.report.writer import ReportWriter, report_paths
 from qa.similar import SimilarSearch
+
+from .config import Config
 
 KEPT = (ADDED, REPLACED, RESUMED)  # outcomes whose uploaded file stays in the library's folder
 NAME_LIMIT = 80
@@ -62,14 +65,18 @@ class StagedIngestProgress(IngestProgress):
 
 
 class Backend:
-    def __init__(self, settings: Settings | None = None):
-        self.library = Library(settings or Settings.from_env())
-        self.settings = self.library.settings
-        self.asker = Asker(self.library)
-        self.writer = ReportWriter(self.library)
+    def __init__(self, config: Config):
+        self.config = config
+        self.library = Library(config.library)
+        self.chat = ChatModel(config.llm)
+        self.asker = Asker(self.library, self.chat)
+        self.writer = ReportWriter(self.library, self.chat)
         self.similar = SimilarSearch(self.library)
-        self.notes = NoteStore(self.settings.notes_path)
         self._changing = threading.Lock()  # ingest and delete, one at a time
+
+    @cached_property
+    def notes(self) -> NoteStore:
+        return NoteStore(self.config.library.notes_path)
 
     # ---- library ----------------------------------------------------------------------------
     def papers(self) -> list[PaperRecord]:
@@ -77,11 +84,15 @@ class Backend:
 
     def choices(self) -> list[tuple[str, str]]:
         """(label, paper_id) for the paper pickers."""
-        return [(paper_label(r), r.paper_id) for r in self.papers() if r.status == "ready"]
+        return [(paper_label(r), r.paper_id) for r in self.papers() if r.status == READY]
+
+    def ingest(self, paths: list[Path], progress: IngestProgress | None = None) -> list[IngestOutcome]:
+        with self._changing:
+            return self.library.ingest(paths, progress)
 
     def _upload_target(self, upload: Path) -> Path:
         """Where an upload is kept: its safe name in the papers folder, numbered if another file has it."""
-        folder = self.settings.papers_dir
+        folder = self.config.library.papers_dir
         folder.mkdir(parents=True, exist_ok=True)
         name = safe_pdf_name(upload.name)
         target, n = folder / name, 1
@@ -116,13 +127,13 @@ class Backend:
             record = self.library.resolve(key)
             path = self.library.registry.path_of(record.paper_id)
             self.library.remove(record.paper_id)
-            if path and Path(path).parent.resolve() == self.settings.papers_dir.resolve():
+            if path and Path(path).parent.resolve() == self.config.library.papers_dir.resolve():
                 Path(path).unlink(missing_ok=True)
             return record
 
     # ---- other views ------------------------------------------------------------------------
     def llm_problem(self) -> str | None:
-        return llm_problem(LLMConfig.from_env(), self.settings)
+        return self.chat.problem()
 
     def seed_note(self, paper_id: str) -> str | None:
         """The imported summary of this paper (an 8-section report first), if any."""

@@ -1,4 +1,9 @@
-"""`papers`: the command line. Each subcommand is a thin shell over the library below it."""
+"""`papers`: the command line. Each subcommand is a thin shell over the core (`ui/backend.py`).
+
+The configuration is read once, in `main`, and handed to the command. Expected failures
+(`PapersError`) print one line and exit with their code; anything else is a bug and keeps its
+traceback.
+"""
 from __future__ import annotations
 
 import argparse
@@ -8,23 +13,19 @@ import sys
 import time
 from pathlib import Path
 
-from ingest.settings import Settings  # also pins the offline environment
+from ingest.errors import PapersError
+from ingest.text import clip
 
+from .backend import Backend
+from .config import Config, pin_offline_env
 from .progress import TqdmIngestProgress
 
 
-def _library():
-    from index.library import Library
-
-    return Library(Settings.from_env())
-
-
-def cmd_setup(args: argparse.Namespace) -> int:
+def cmd_setup(args: argparse.Namespace, config: Config) -> int:
     from index.e5_convert import convert
-    from qa.llm_files import MODELS, assemble
+    from qa.llm.files import MODELS, assemble
 
-    settings = Settings.from_env()
-    target = settings.embed_model
+    target = config.library.embed_model
     if (target / "modules.json").exists():
         print(f"embedding model ready: {target}")
     else:
@@ -33,29 +34,30 @@ def cmd_setup(args: argparse.Namespace) -> int:
         print(f"embedding model ready: {target}")
     names = list(MODELS) if args.llm == "all" else [] if args.llm == "none" else [args.llm]
     for name in names:
-        path = assemble(name, settings.models_dir)
+        path = assemble(name, config.models_dir)
         print(f"LLM ready: {path}")
     return 0
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
+def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     from index.library import FAILED, expand_paths
 
-    library = _library()
-    files = expand_paths(args.paths or [library.settings.papers_dir])
+    folders = args.paths or [config.library.papers_dir]
+    files = expand_paths(folders)
     if not files:
-        print("no PDF files found in " + ", ".join(map(str, args.paths or [library.settings.papers_dir])))
+        print("no PDF files found in " + ", ".join(map(str, folders)))
         return 0
+    backend = Backend(config)
     with TqdmIngestProgress(files) as progress:
-        outcomes = library.ingest(files, progress)
+        outcomes = backend.ingest(files, progress)
     failed = [o for o in outcomes if o.status == FAILED]
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in {o.status for o in outcomes}}
     print("done: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     return 1 if failed else 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    records = _library().papers()
+def cmd_list(args: argparse.Namespace, config: Config) -> int:
+    records = Backend(config).papers()
     if args.json:
         print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=1))
         return 0
@@ -68,8 +70,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_show(args: argparse.Namespace) -> int:
-    library = _library()
+def cmd_show(args: argparse.Namespace, config: Config) -> int:
+    library = Backend(config).library
     record = library.resolve(args.id)
     paper = library.parsed(record.paper_id)
     sections = [{"title": s.title, "level": s.level, "page": s.page, "path": s.path} for s in paper.sections]
@@ -88,31 +90,34 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_remove(args: argparse.Namespace) -> int:
-    record = _library().remove(args.id)
+def cmd_remove(args: argparse.Namespace, config: Config) -> int:
+    record = Backend(config).delete(args.id)
     print(f"removed {record.paper_id}: {record.title}")
     return 0
 
 
-def cmd_llm(args: argparse.Namespace) -> int:
-    from qa.llm import LLMConfig, local_model_path, local_server
+def cmd_llm(args: argparse.Namespace, config: Config) -> int:
+    from qa.llm.chat import local_server
 
-    settings, config = Settings.from_env(), LLMConfig.from_env()
-    server = local_server(settings)
+    llm = config.llm
+    server = local_server(llm)
     if args.action == "start":
-        if config.base_url:
-            print(f"note: OPENAI_BASE_URL is set ({config.base_url}); `papers ask` uses that server, not this one")
-        print(f"starting the local LLM server ({config.model_file}) ...", flush=True)
-        state = server.start(local_model_path(settings, config))
+        if llm.base_url:
+            print(f"note: OPENAI_BASE_URL is set ({llm.base_url}); `papers ask` uses that server, not this one")
+        print(f"starting the local LLM server ({llm.model_file}) ...", flush=True)
+        state = server.start(llm.model_path)
         print(f"running: pid {state.pid}, {state.base_url}, model {state.model}")
     elif args.action == "stop":
         state = server.stop()
         print(f"stopped pid {state.pid}" if state else "no local LLM server was running")
     else:
-        state = server.status()
-        print(f"running: pid {state.pid}, {state.base_url}, model {state.model}" if state
-              else "not running (it starts on demand with `papers ask`)")
-        print(f"answers come from: {config.label}")
+        state = server.running()
+        if state is None:
+            print("not running (it starts on demand with `papers ask`)")
+        else:
+            print(f"running: pid {state.pid}, {state.base_url}, model {state.model}"
+                  + ("" if server.status() else " (busy: not answering right now)"))
+        print(f"answers come from: {llm.label}")
     return 0
 
 
@@ -121,16 +126,14 @@ def _print_sources(answer, out=sys.stdout) -> None:
         print(f"\n! {answer.error}", file=sys.stderr)
     if answer.unsupported:
         print(f"! not found in the sources, check before use: {', '.join(answer.unsupported)}", file=out)
-    cited = [s for s in answer.sources if s.cited]
-    shown = cited or answer.sources
-    if not shown:
+    if not answer.shown:
         return
-    print("\nSources:" if cited else "\nRetrieved passages (none cited):", file=out)
-    for s in shown:
-        p = s.passage
-        how = "  (matched to the answer, not cited by it)" if s.inferred else ""
-        print(f"  [{s.number}] {p.title[:70]} · {p.section[:60]} · p.{s.page}{how}", file=out)
-        print(f"      \"{s.quote}\"", file=out)
+    print("\nSources:" if answer.cites else "\nRetrieved passages (none cited):", file=out)
+    for c in answer.shown:
+        p = c.passage
+        how = "  (matched to the answer, not cited by it)" if c.inferred else ""
+        print(f"  [{c.number}] {p.title[:70]} · {p.section_path[:60]} · p.{c.page}{how}", file=out)
+        print(f"      \"{c.quote}\"", file=out)
 
 
 def _stream_answer(asker, question: str, args: argparse.Namespace, history: list) -> object:
@@ -144,19 +147,13 @@ def _stream_answer(asker, question: str, args: argparse.Namespace, history: list
     return answer
 
 
-def _asker():
-    from qa.answer import Asker
-
-    return Asker(_library())
-
-
-def cmd_ask(args: argparse.Namespace) -> int:
-    answer = _stream_answer(_asker(), args.question, args, [])
+def cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    answer = _stream_answer(Backend(config).asker, args.question, args, [])
     return 1 if answer.error else 0
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
-    asker, history = _asker(), []
+def cmd_chat(args: argparse.Namespace, config: Config) -> int:
+    asker, history = Backend(config).asker, []
     print("Ask about the papers; follow-up questions keep the context. Empty line or Ctrl-D ends.")
     while True:
         try:
@@ -183,8 +180,8 @@ def _summary(result: dict, json_path: Path | None) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from qa.evaluate import evaluate, load_questions
+def cmd_eval(args: argparse.Namespace, config: Config) -> int:
+    from qa.answer.evaluate import evaluate, load_questions
 
     questions = load_questions(args.questions)
 
@@ -194,10 +191,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{record['id']:<6} {record['kind']:<8} rank={record['rank'] or '-'!s:<3} "
               f"paper_rank={record['paper_rank'] or '-'!s:<3} "
               + " ".join(f"{key[:-2]}={value:.2f}s" for key, value in t.items())
-              + (f"  fact={record['answer_fact']} refused={record['refused']} | {answer[:80]}" if "answer" in record else ""),
+              + (f"  fact={record['answer_fact']} refused={record['refused']} | {answer[:80]}"
+                 if "answer" in record else ""),
               flush=True)
 
-    result = evaluate(_library(), questions, k=args.k, retrieval_only=args.retrieval_only, on_result=show)
+    backend = Backend(config)
+    result = evaluate(backend.library, questions, None if args.retrieval_only else backend.asker, k=args.k,
+                      on_result=show)
     return _summary(result, args.json)
 
 
@@ -220,32 +220,30 @@ class _SectionBar:
 
 def _report_for(writer, record, args: argparse.Namespace):
     """The saved report if it is current and not to be regenerated, else a newly written one."""
-    report = None if args.regenerate else writer.saved(record, args.lang)
-    if report is not None:
-        print(f"(saved report from {time.strftime('%Y-%m-%d %H:%M', time.localtime(report.generated_at))}; "
-              "--regenerate writes a new one)", file=sys.stderr)
-        return report
     bar = _SectionBar(record.paper_id)
     try:
-        report = writer.write(record.paper_id, args.lang, bar)
+        report, saved = writer.get(record, args.lang, args.regenerate, bar)
     finally:
         bar.close()
-    print(f"written in {report.seconds:.0f}s by {report.model}", file=sys.stderr)
+    if saved:
+        print(f"(saved report from {time.strftime('%Y-%m-%d %H:%M', time.localtime(report.generated_at))}; "
+              "--regenerate writes a new one)", file=sys.stderr)
+    else:
+        print(f"written in {report.seconds:.0f}s by {report.model}", file=sys.stderr)
     return report
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from index.notes import NoteStore
-    from qa.llm import LLMUnavailable
-    from qa.report import ReportWriter, report_paths
+def cmd_report(args: argparse.Namespace, config: Config) -> int:
+    from qa.llm.chat import LLMUnavailable
+    from qa.report.writer import report_paths
 
-    library = _library()
+    backend = Backend(config)
+    library, writer, notes = backend.library, backend.writer, backend.notes
     if args.all == bool(args.ids):
-        raise ValueError("name papers to report on, or --all")
+        raise PapersError("name papers to report on, or --all")
     if args.out and (args.all or len(args.ids) > 1):
-        raise ValueError("--out takes one paper; reports are also saved under " + str(library.settings.reports_dir))
+        raise PapersError("--out takes one paper; reports are also saved under " + str(writer.folder))
     records = library.papers() if args.all else [library.resolve(key) for key in args.ids]
-    writer, notes = ReportWriter(library), NoteStore(library.settings.notes_path)
     for record in records:
         try:
             report = _report_for(writer, record, args)
@@ -271,15 +269,13 @@ def _note_owners(library, notes) -> dict[int, str]:
 
 
 def _notes_import(library, notes, files: list[str]) -> int:
-    from ingest.notes import read_notes_file
+    from qa.notes.parse import NotesFormatError, read_notes_file
 
-    if not files:
-        raise ValueError("name the files to import")
     status = 0
     for name in files:
         try:
             parsed = read_notes_file(Path(name))
-        except ValueError as exc:
+        except NotesFormatError as exc:
             print(f"✗ {exc}", file=sys.stderr)
             status = 1
             continue
@@ -304,7 +300,7 @@ def _notes_show(library, notes, key: str) -> int:
         try:
             shown = notes.for_paper(library.resolve(key))
         except PaperNotFound:
-            raise ValueError(f"no note #{number} and no paper {key!r}") from None
+            raise PapersError(f"no note #{number} and no paper {key!r}") from None
     for note in shown:
         print(f"--- note #{note.note_id} ({note.kind}, from {Path(note.source).name}) ---\n{note.text}\n")
     if not shown:
@@ -312,22 +308,18 @@ def _notes_show(library, notes, key: str) -> int:
     return 0
 
 
-def cmd_notes(args: argparse.Namespace) -> int:
-    from index.notes import NoteStore
-
-    library = _library()
-    notes = NoteStore(library.settings.notes_path)
+def cmd_notes(args: argparse.Namespace, config: Config) -> int:
+    backend = Backend(config)
+    library, notes = backend.library, backend.notes
     if args.action == "import":
-        return _notes_import(library, notes, args.args)
+        return _notes_import(library, notes, args.files)
     if args.action == "show":
-        if not args.args:
-            raise ValueError("name a note (#id) or a paper")
-        return _notes_show(library, notes, args.args[0])
+        return _notes_show(library, notes, args.key)
     if args.action == "search":
-        for note, score in notes.search(" ".join(args.args), k=args.k):
+        for note, score in notes.search(" ".join(args.query), k=args.k):
             print(f"#{note.note_id:<4} {score:6.2f}  {note.arxiv_id or '-':<11} {note.title[:80]}")
         return 0
-    shown = notes.for_paper(library.resolve(args.args[0])) if args.args else notes.all()
+    shown = notes.for_paper(library.resolve(args.paper)) if args.paper else notes.all()
     owners = _note_owners(library, notes)
     for note in shown:
         print(f"#{note.note_id:<4} {note.kind:<7} {note.arxiv_id or '-':<11} {owners.get(note.note_id, '-'):<12} "
@@ -337,11 +329,10 @@ def cmd_notes(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval_reports(args: argparse.Namespace) -> int:
-    from qa.report import ReportWriter
-    from qa.report_check import evaluate_reports
+def cmd_eval_reports(args: argparse.Namespace, config: Config) -> int:
+    from qa.report.check import evaluate_reports
 
-    library = _library()
+    backend = Backend(config)
 
     def show(result: dict) -> None:
         facts = result["key_facts"]
@@ -353,29 +344,23 @@ def cmd_eval_reports(args: argparse.Namespace) -> int:
 
     bar = _SectionBar("reports")
     try:
-        result = evaluate_reports(library, ReportWriter(library), args.ids, args.lang, args.regenerate, show, bar)
+        result = evaluate_reports(backend.library, backend.writer, backend.notes, args.ids, args.lang, args.regenerate,
+                                  show, bar)
     finally:
         bar.close()
     return _summary(result, args.json)
 
 
-def _one_line(text: str, limit: int = 110) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def cmd_similar(args: argparse.Namespace) -> int:
-    from qa.similar import SimilarSearch
-
+def cmd_similar(args: argparse.Namespace, config: Config) -> int:
     if bool(args.id) == bool(args.text):
-        raise ValueError("give a paper (`papers similar ID`) or a text (`papers similar --text \"...\"`), not both")
-    search = SimilarSearch(_library())
+        raise PapersError("give a paper (`papers similar ID`) or a text (`papers similar --text \"...\"`), not both")
+    search = Backend(config).similar
     if args.id:
         target, results = search.like_paper(args.id, args.top, args.passages)
         heading = f"papers like {target.paper_id} · {target.title}"
     else:
         results = search.like_text(args.text, args.top, args.passages)
-        heading = f"papers with passages like: {_one_line(args.text, 80)}"
+        heading = f"papers with passages like: {clip(args.text, 80)}"
     if args.json:
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
         return 0
@@ -386,20 +371,20 @@ def cmd_similar(args: argparse.Namespace) -> int:
         print(f"{rank:>2}. {result.score:6.3f}  {result.paper_id:<12} {result.title[:90]}")
         for match in result.matches:
             if match.mine is not None:
-                print(f"       {match.score:5.2f}  this  p.{match.mine.pages} {match.mine.section[:40]}: "
-                      f"{_one_line(match.mine.text, 70)}")
-                print(f"              that  p.{match.passage.pages} {match.passage.section[:40]}: "
-                      f"{_one_line(match.passage.text, 70)}")
+                print(f"       {match.score:5.2f}  this  p.{match.mine.pages} {match.mine.section_path[:40]}: "
+                      f"{clip(match.mine.text, 70)}")
+                print(f"              that  p.{match.passage.pages} {match.passage.section_path[:40]}: "
+                      f"{clip(match.passage.text, 70)}")
             else:
-                print(f"       {match.score:5.2f}  p.{match.passage.pages} {match.passage.section[:40]}: "
-                      f"{_one_line(match.passage.text, 76)}")
+                print(f"       {match.score:5.2f}  p.{match.passage.pages} {match.passage.section_path[:40]}: "
+                      f"{clip(match.passage.text, 76)}")
     return 0
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
+def cmd_ui(args: argparse.Namespace, config: Config) -> int:
     from .app import serve
 
-    serve(args.host, args.port)
+    serve(config, args.host, args.port)
     return 0
 
 
@@ -453,11 +438,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regenerate", action="store_true", help="write a new report even if a current one is saved")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("notes", help="imported summaries: import FILE..., list [PAPER], search QUERY, show ID")
-    p.add_argument("action", choices=["import", "list", "search", "show"])
-    p.add_argument("args", nargs="*")
-    p.add_argument("--k", type=int, default=5, help="search results (default 5)")
-    p.set_defaults(func=cmd_notes)
+    notes = sub.add_parser("notes", help="imported summaries (8-section reports, digests, long summaries)")
+    actions = notes.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("import", help="import summary files; each note attaches to its paper by arXiv id or title")
+    p.add_argument("files", nargs="+")
+    p = actions.add_parser("list", help="all notes, or the notes of one paper")
+    p.add_argument("paper", nargs="?")
+    p = actions.add_parser("search", help="BM25 search over the notes (English and Japanese)")
+    p.add_argument("query", nargs="+")
+    p.add_argument("--k", type=int, default=5, help="results (default 5)")
+    p = actions.add_parser("show", help="a note's full text (#ID), or the notes of a paper")
+    p.add_argument("key")
+    notes.set_defaults(func=cmd_notes)
 
     p = sub.add_parser("eval-reports", help="check reports: format, grounded numbers, citations, references")
     p.add_argument("ids", nargs="*", help="papers (default: all); missing or stale reports are written first")
@@ -479,20 +471,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.set_defaults(func=cmd_ui)
 
-    p = sub.add_parser("llm", help="the embedded local LLM server: start, stop, status")
-    p.add_argument("action", choices=["start", "stop", "status"])
-    p.set_defaults(func=cmd_llm)
+    llm = sub.add_parser("llm", help="the local LLM server (one per user, shared by every library)")
+    actions = llm.add_subparsers(dest="action", required=True)
+    for action, helptext in (("start", "start it (or reuse the running one)"), ("stop", "stop it"),
+                             ("status", "is it running, and which LLM answers")):
+        actions.add_parser(action, help=helptext)
+    llm.set_defaults(func=cmd_llm)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `papers notes list | head` ends quietly
+    pin_offline_env()
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except (KeyError, FileNotFoundError, ValueError, RuntimeError) as exc:  # KeyError: PaperNotFound
+        return args.func(args, Config.from_env())
+    except PapersError as exc:
         print(f"papers: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
 
 
 if __name__ == "__main__":

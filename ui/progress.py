@@ -27,7 +27,7 @@ class TqdmIngestProgress(IngestProgress):
         self.file_bar: tqdm | None = None
         self.parsed = 0  # pages of the current file already counted in the overall bar
 
-    def __enter__(self) -> "TqdmIngestProgress":
+    def __enter__(self) -> TqdmIngestProgress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -9,17 +9,14 @@ loop) and a last bullet cut off by the token limit are left out.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from index.lexical import tokenize
+from index.schema import Passage
 from ingest.paper import Paper
+from ingest.text import normalized, numbers_in, split_sentences, tokenize
 
-from .citations import best_quote, normalized, quote_page, split_sentences
-from .retrieve import Passage
+from ..answer.citations import Citation, best_quote, quote_page
 
-NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d+(?:[.,]\d+)*")
 _CITE = re.compile(r"\s*[\[【](\d{1,2}(?:\s*[,、]\s*\d{1,2})*)[\]】]")
 _BULLET = re.compile(r"^(?:[-*•・]|\d{1,2}[.)])\s+")
 _PAGE_CITE = re.compile(r"\s*\(p\.\d+(?:, p\.\d+)*\)")
@@ -29,21 +26,9 @@ _COMPLETE = re.compile(r"[。．.!?！？)）\]】」]$")
 Infer = Callable[[list[str]], list[int | None]]  # bullets -> 1-based passage number each rests on, or None
 
 
-@dataclass
-class Citation:
-    page: int
-    quote: str
-    section: str
-    chunk_id: str
-
-
 def paper_text(paper: Paper) -> str:
     parts = [paper.title, paper.abstract] + [b.text for s in paper.sections for b in s.blocks]
     return "\n".join(parts + [r.text for r in paper.references])
-
-
-def numbers_in(text: str) -> set[str]:
-    return {n.replace(",", "") for n in NUMBER.findall(unicodedata.normalize("NFKC", text))}
 
 
 def unsupported(text: str, known: set[str]) -> list[str]:
@@ -130,7 +115,7 @@ def ground(text: str, passages: list[Passage], paper: Paper | None, known: set[s
                 quote = best_quote(passage, plain)
                 page = quote_page(paper, passage, quote)
                 pages.append(page)
-                citations.append(Citation(page, quote, passage.section, passage.chunk_id))
+                citations.append(Citation(passage, quote, page))
             out.append(_with_pages(plain, pages))
         lines.append("- " + " ".join(out))
     return "\n".join(lines), citations, dropped

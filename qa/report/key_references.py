@@ -10,9 +10,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from ingest.paper import BODY, Paper, Reference
-
-from .citations import split_sentences
+from ingest.paper import BlockKind, Paper, Reference
+from ingest.text import split_sentences
 
 _NUMBERED = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
 _YEAR = re.compile(r"(?<![\d.:/])((?:19[5-9]|20[0-4])\d[a-z]?)(?![\d.]\d)")
@@ -56,8 +55,8 @@ def _numbered_counts(text: str, count: int) -> dict[int, list[int]]:
 
 
 def _body_sentences(paper: Paper) -> list[tuple[str, int]]:
-    return [(sentence, block.page) for section in paper.sections for block in section.blocks if block.kind == BODY
-            for sentence in split_sentences(block.text.replace("\n", " "))]
+    return [(sentence, block.page) for section in paper.sections for block in section.blocks
+            if block.kind == BlockKind.BODY for sentence in split_sentences(block.text.replace("\n", " "))]
 
 
 def key_references(paper: Paper, top: int = 5, contexts: int = 2) -> list[KeyReference]:
@@ -72,7 +71,8 @@ def key_references(paper: Paper, top: int = 5, contexts: int = 2) -> list[KeyRef
     for ref in refs:
         surname, year = first_author_surname(ref.text), _YEAR.search(ref.text)
         if surname and year:
-            keys[ref.number] = re.compile(rf"(?<![\w-])(?<!and )(?<!& ){re.escape(surname)}(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w-]+)?"
+            keys[ref.number] = re.compile(rf"(?<![\w-])(?<!and )(?<!& ){re.escape(surname)}"
+                                          rf"(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w-]+)?"
                                           rf",?\s*\(?{year.group(1)}(?![a-z\d])")
     shared = Counter(p.pattern for p in keys.values())
     keys = {n: p for n, p in keys.items() if shared[p.pattern] == 1}  # "Wang et al., 2024" x5: cannot tell which

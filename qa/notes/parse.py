@@ -12,16 +12,18 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report_format import parse_report
+from ingest.errors import PapersError
+from ingest.text import arxiv_id_in
+
+from ..report.format import parse_report
 
 REPORT, DIGEST, SUMMARY = "report", "digest", "summary"
 _REPORT_START = re.compile(r"^# (?P<title>.+)\n\s*\n?\[View Paper\]\(", re.M)
 _DIGEST_ENTRY = re.compile(r"^## \[(?P<title>[^\]]+)\]\((?P<url>https?://arxiv\.org/abs/[^)\s]+)\)\s*$", re.M)
-_ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 MAX_NOTE_FILE_MB = 20
 
 
-class NotesFormatError(ValueError):
+class NotesFormatError(PapersError):
     """The file is not one of the summary formats; the message says what was expected."""
 
 
@@ -31,11 +33,6 @@ class Note:
     title: str
     arxiv_id: str | None
     text: str
-
-
-def _arxiv_id(text: str) -> str | None:
-    match = _ARXIV_ID.search(text)
-    return match.group(1) if match else None
 
 
 def _reports(text: str) -> list[Note]:
@@ -53,7 +50,7 @@ def _digest_entries(text: str) -> list[Note]:
     notes = []
     for mark, nxt in zip(marks, marks[1:] + [None]):
         body = text[mark.start(): nxt.start() if nxt else len(text)].strip().removesuffix("---").strip()
-        notes.append(Note(DIGEST, mark.group("title").strip(), _arxiv_id(mark.group("url")), body))
+        notes.append(Note(DIGEST, mark.group("title").strip(), arxiv_id_in(mark.group("url")), body))
     return notes
 
 
@@ -65,8 +62,8 @@ def parse_notes(text: str) -> list[Note]:
     if notes:
         return notes
     title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), "")
-    if title and _arxiv_id(text):
-        return [Note(SUMMARY, title, _arxiv_id(text), text.strip())]
+    if title and arxiv_id_in(text):
+        return [Note(SUMMARY, title, arxiv_id_in(text), text.strip())]
     raise NotesFormatError("no summary found: expected '# Title' + '[View Paper](http://arxiv.org/abs/ID)' reports, "
                            "'## [Title](http://arxiv.org/abs/ID)' digest entries, or a '# Title' summary that "
                            "names the paper's arXiv id")

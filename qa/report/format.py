@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.text import arxiv_id_in
+
 HEADINGS = {
     "ja": [
         "既存研究では何ができなかったのか",
@@ -33,7 +35,6 @@ HEADINGS = {
 TWEET_LIMIT = 140
 _SECTION = re.compile(r"^## ([1-8])\. (.+)$", re.M)
 _VIEW = re.compile(r"^\[View Paper\]\(([^)\s]+)\)\s*$", re.M)
-_ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
 
 
 @dataclass
@@ -52,11 +53,11 @@ def parse_report(text: str) -> ParsedReport:
     """Title, link and `## N.` sections of one report (headings may be the seeds' short forms)."""
     title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), "")
     view = _VIEW.search(text)
-    arxiv = _ARXIV_ID.search(view.group(1)) if view and "arxiv.org/" in view.group(1) else None
+    arxiv = arxiv_id_in(view.group(1)) if view and "arxiv.org/" in view.group(1) else None
     marks = list(_SECTION.finditer(text))
     sections = [(int(m.group(1)), m.group(2).strip(), text[m.end(): nxt.start() if nxt else len(text)].strip())
                 for m, nxt in zip(marks, marks[1:] + [None])]
-    return ParsedReport(title, view.group(1) if view else None, arxiv.group(1) if arxiv else None, sections)
+    return ParsedReport(title, view.group(1) if view else None, arxiv, sections)
 
 
 def tweet_length(text: str) -> int:

@@ -1,4 +1,5 @@
-"""Sources for an answer: which passages it cites, the sentence to quote from each, and its exact page.
+"""Citations: which passages an answer (or a report bullet) rests on, the sentence to quote from each,
+and the exact page of that sentence.
 
 A chunk may span a page break; the quote's page is found by locating the sentence in the parsed
 paper's page-tagged blocks, so "p.N" points at the page that holds the quoted words.
@@ -7,57 +8,51 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from index.lexical import tokenize
+from index.schema import ChunkMeta, Passage
+from ingest.chunking import ChunkKind
 from ingest.paper import Paper
+from ingest.text import NUMBER, normalized, numbers_in, split_sentences, tokenize
 
-from .retrieve import Passage
-
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 QUOTE_CHARS = 320
 
 
 @dataclass
-class Source:
-    number: int  # the [n] the answer uses
+class Citation:
+    """A passage as support for a claim: the sentence quoted from it and the page that sentence is on."""
+
     passage: Passage
     quote: str
     page: int
-    cited: bool  # the answer cites it, or a sentence of the answer rests on it (else only retrieved)
-    inferred: bool = False  # cited by matching an uncited sentence to it, not by an [n] in the answer
+    number: int = 0  # the [n] an answer uses (0 in reports)
+    cited: bool = True  # the text cites it or rests on it (else it was only retrieved)
+    inferred: bool = False  # tied to an uncited sentence by matching, not by an [n]
 
+    def to_dict(self) -> dict[str, Any]:
+        p = self.passage
+        return {"chunk_id": p.chunk_id, "paper_id": p.paper_id, "arxiv_id": p.arxiv_id, "title": p.title,
+                "section": p.section_path, "kind": str(p.kind), "page": self.page, "passage_pages": p.pages,
+                "quote": self.quote, "text": p.text, "number": self.number, "cited": self.cited,
+                "inferred": self.inferred}
 
-def normalized(text: str) -> str:
-    """Letters and digits only, case-folded: survives line breaks, hyphenation and spacing."""
-    return re.sub(r"[\W_]+", "", text.casefold())
-
-
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Citation:
+        start, _, end = str(data.get("passage_pages") or data["page"]).partition("-")
+        meta = ChunkMeta(data.get("paper_id", ""), data.get("arxiv_id") or "", data.get("title", ""), -1,
+                         ChunkKind(data.get("kind", "body")), data["section"].split(" > ")[-1], data["section"],
+                         int(start), int(end or start))
+        return cls(Passage(data["chunk_id"], data.get("text", ""), meta), data["quote"], int(data["page"]),
+                   int(data.get("number", 0)), bool(data.get("cited", True)), bool(data.get("inferred", False)))
 
 
 def unsupported_numbers(answer: str, passages: list[Passage]) -> list[str]:
     """Numbers in the answer that occur in none of the passages: a small model's inventions show here."""
-    found = {n.replace(",", "") for p in passages for n in _NUMBER.findall(p.text)}
+    found = {n for p in passages for n in numbers_in(p.text)}
     cited = {int(n) for n in _CITATION.findall(answer)}
-    numbers = [n for n in _NUMBER.findall(_CITATION.sub(" ", answer)) if n.replace(",", "") not in found]
+    numbers = [n for n in NUMBER.findall(_CITATION.sub(" ", answer)) if n.replace(",", "") not in found]
     return [n for n in dict.fromkeys(numbers) if not (n.isdigit() and int(n) in cited)]
-
-
-_ABBREVIATION = re.compile(r"(?:\bet al|\be\.g|\bi\.e|\bFig|\bFigs|\bEq|\bSec|\bTab|\bvs|\bcf|\bapprox|\bNo)\.$")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences, not split after "et al.", "e.g.", "Fig." and the like."""
-    sentences: list[str] = []
-    for piece in (s.strip() for s in _SENTENCE_END.split(text)):
-        if not piece:
-            continue
-        if sentences and _ABBREVIATION.search(sentences[-1]):
-            sentences[-1] += " " + piece
-        else:
-            sentences.append(piece)
-    return sentences
 
 
 def cited_numbers(answer: str, count: int) -> list[int]:
@@ -92,7 +87,7 @@ def inferred_citations(answer: str, passages: list[Passage], min_support: int = 
 
 def best_quote(passage: Passage, query: str) -> str:
     """The sentence of the passage that shares most terms with the query (question + answer)."""
-    if passage.kind == "table":  # its caption: the markdown cells are not the page's text order
+    if passage.kind == ChunkKind.TABLE:  # its caption: the markdown cells are not the page's text order
         return passage.text.split("\n|", 1)[0][:QUOTE_CHARS].strip()
     sentences = [s for s in split_sentences(passage.text) if len(s) > 20] or [passage.text]
     terms = set(tokenize(query))
@@ -119,7 +114,8 @@ def _claims_citing(answer: str, number: int) -> str:
     return " ".join(s for s in split_sentences(answer) if f"[{number}]" in s)
 
 
-def sources_for(answer: str, question: str, passages: list[Passage], papers: dict[str, Paper | None]) -> list[Source]:
+def citations_for(answer: str, question: str, passages: list[Passage],
+                  papers: dict[str, Paper | None]) -> list[Citation]:
     """The cited passages in citation order, then (marked uncited) the rest of what was retrieved."""
     explicit = cited_numbers(answer, len(passages))
     inferred = [n for n in inferred_citations(answer, passages) if n not in explicit]
@@ -129,6 +125,6 @@ def sources_for(answer: str, question: str, passages: list[Passage], papers: dic
     for number in order:
         passage = passages[number - 1]
         quote = best_quote(passage, question + " " + (_claims_citing(answer, number) or answer))
-        sources.append(Source(number, passage, quote, quote_page(papers.get(passage.paper_id), passage, quote),
-                              number in cited, number in inferred))
+        sources.append(Citation(passage, quote, quote_page(papers.get(passage.paper_id), passage, quote), number,
+                                number in cited, number in inferred))
     return sources

@@ -9,34 +9,15 @@ chunks are left out unless asked for, so they never crowd out body text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from index.library import Library
-from index.store import Hit
 from index.registry import PaperRecord
+from index.schema import ANSWER_KINDS, Passage
+from ingest.text import arxiv_ids_in
 
-ANSWER_KINDS = ("abstract", "body", "table")
 POOL = 30  # candidates taken from each retriever before fusion
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
-_ARXIV = re.compile(r"\b(\d{4}\.\d{4,5})(?:v\d+)?\b")
-
-
-@dataclass
-class Passage:
-    chunk_id: str
-    paper_id: str
-    title: str
-    section: str
-    page_start: int
-    page_end: int
-    kind: str
-    text: str
-    score: float  # fused: sum of 1/(RRF_K + rank) over the retrievers that found it
-    arxiv_id: str | None = None
-
-    @property
-    def pages(self) -> str:
-        return str(self.page_start) if self.page_start == self.page_end else f"{self.page_start}-{self.page_end}"
 
 
 def short_name(title: str) -> str:
@@ -50,7 +31,7 @@ def papers_named_in(question: str, papers: list[PaperRecord]) -> list[str]:
     """Ids of papers the question names by arXiv id or short name; the longest name wins overlaps.
 
     Boundaries are ASCII: in "DeepSeek-V2は" the Japanese particle is a word character to Unicode."""
-    found = {m.group(1) for m in _ARXIV.finditer(question)} & {p.arxiv_id for p in papers}
+    found = set(arxiv_ids_in(question)) & {p.arxiv_id for p in papers}
     lowered = question.casefold()
     named = [(short_name(p.title), p.paper_id) for p in papers]
     hits = [(name, pid) for name, pid in named
@@ -67,12 +48,6 @@ def similar(a: str, b: str, threshold: float = 0.85) -> bool:
     if not words_a or not words_b:
         return False
     return len(words_a & words_b) / min(len(words_a), len(words_b)) > threshold
-
-
-def passage_of(hit: Hit, score: float) -> Passage:
-    m = hit.metadata
-    return Passage(hit.chunk_id, m["paper_id"], m["title"], m["section_path"], m["page_start"], m["page_end"],
-                   m["kind"], hit.text, score, m.get("arxiv_id") or None)
 
 
 def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
@@ -94,8 +69,8 @@ class Retriever:
         return papers_named_in(question, self.library.papers())
 
     def dense(self, question: str, k: int, paper_ids: list[str] | None = None,
-              kinds: tuple[str, ...] = ANSWER_KINDS) -> list[Hit]:
-        conditions: list[dict] = [{"kind": {"$in": list(kinds)}}]
+              kinds: Iterable[str] = ANSWER_KINDS) -> list[Passage]:
+        conditions: list[dict] = [{"kind": {"$in": [str(kind) for kind in kinds]}}]
         if paper_ids:
             conditions.append({"paper_id": {"$in": paper_ids}})
         where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
@@ -103,11 +78,11 @@ class Retriever:
         return self.library.store.query(vector, k, where)
 
     def lexical(self, question: str, k: int, paper_ids: list[str] | None = None,
-                kinds: tuple[str, ...] = ANSWER_KINDS) -> list[tuple[str, float]]:
+                kinds: Iterable[str] = ANSWER_KINDS) -> list[tuple[str, float]]:
         return self.library.lexical().search(question, k, paper_ids, kinds)
 
     def search(self, question: str, k: int = 6, paper_keys: list[str] | None = None,
-               kinds: tuple[str, ...] = ANSWER_KINDS, paper_ids: list[str] | None = None) -> list[Passage]:
+               kinds: Iterable[str] = ANSWER_KINDS, paper_ids: list[str] | None = None) -> list[Passage]:
         """The k best passages; `paper_keys` (ids or title fragments) or `paper_ids` narrow the search,
         else the papers the question names do."""
         scope = paper_ids or self.scope(question, paper_keys) or None
@@ -122,9 +97,9 @@ class Retriever:
             hit = hits.get(chunk_id)
             if hit is None:
                 continue
-            if any(p.paper_id == hit.metadata["paper_id"] and similar(p.text, hit.text) for p in passages):
+            if any(p.paper_id == hit.paper_id and similar(p.text, hit.text) for p in passages):
                 continue
-            passages.append(passage_of(hit, score))
+            passages.append(hit.scored(score))
             if len(passages) == k:
                 break
         return passages

@@ -1,6 +1,6 @@
 """`papers eval`: run a question file through retrieval (and the LLM) and score it.
 
-Scoring follows ../shared/eval/README.md: retrieval hit@k (a top-k chunk from a gold paper that
+Scoring (the question format's own rules): retrieval hit@k (a top-k chunk from a gold paper that
 contains an expected fact; for fact-less questions any chunk of a gold paper), paper hit@k, MRR,
 whether the answer contains a fact, refusal on unanswerable questions, and citation validity:
 each cited quote must occur on the cited page of the PDF itself (checked with PyMuPDF's plain
@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 import statistics
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import pymupdf
-
 from index.library import Library
+from index.schema import Passage
+from ingest.errors import PapersError
+from ingest.text import fold
 
-from .answer import Asker
-from .citations import Source, normalized
-from .retrieve import Passage, Retriever
+from ..retrieval.search import Retriever
+from .chain import Asker
 
 
 @dataclass
@@ -44,19 +43,15 @@ def load_questions(path: Path) -> list[Question]:
             questions.append(Question(str(row["id"]), row["question"], row.get("lang") or "en",
                                       list(row.get("papers", [])), list(row.get("facts", [])), row.get("kind", "fact")))
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a question record ({exc})") from None
+            raise PapersError(f"{path}:{number}: not a question record ({exc})") from None
     if not questions:
-        raise ValueError(f"{path}: no questions")
+        raise PapersError(f"{path}: no questions")
     return questions
 
 
-def _fold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def contains_fact(text: str, facts: list[str]) -> bool:
-    folded = _fold(text)
-    return any(_fold(fact) in folded for fact in facts)
+    folded = fold(text)
+    return any(fold(fact) in folded for fact in facts)
 
 
 def _relevant(passage: Passage, q: Question) -> bool:
@@ -69,39 +64,11 @@ def _first_rank(passages: list[Passage], test) -> int | None:
     return next((rank for rank, p in enumerate(passages, start=1) if test(p)), None)
 
 
-class PageTexts:
-    """Normalized text of PDF pages, read once per page, for checking quotes."""
-
-    def __init__(self, library: Library):
-        self.library = library
-        self._cache: dict[tuple[str, int], str] = {}
-
-    def page(self, paper_id: str, page: int) -> str:
-        key = (paper_id, page)
-        if key not in self._cache:
-            record = self.library.registry.get(paper_id)
-            _, path = self.library.registry.by_file(record.sha256) if record else (None, None)
-            text = ""
-            if path and Path(path).exists():
-                with pymupdf.open(path) as doc:
-                    if 1 <= page <= doc.page_count:
-                        text = normalized(unicodedata.normalize("NFKC", doc[page - 1].get_text()))
-            self._cache[key] = text
-        return self._cache[key]
-
-    def quote_on_page(self, paper_id: str, page: int, quote: str) -> bool:
-        probe = normalized(unicodedata.normalize("NFKC", quote.removesuffix(" …")))
-        return bool(probe) and probe in self.page(paper_id, page)
-
-    def quote_valid(self, source: Source) -> bool:
-        return self.quote_on_page(source.passage.paper_id, source.page, source.quote)
-
-
-def evaluate(library: Library, questions: list[Question], k: int = 5, retrieval_only: bool = False,
+def evaluate(library: Library, questions: list[Question], asker: Asker | None, k: int = 5,
              on_result=None) -> dict:
-    """Per-question records and the summary; `on_result(record)` is called as each finishes."""
-    retriever, asker = Retriever(library), (None if retrieval_only else Asker(library))
-    pages = PageTexts(library)
+    """Per-question records and the summary; retrieval only when `asker` is None. `on_result(record)` is
+    called as each question finishes."""
+    retriever, pages = Retriever(library), library.pages
     records = []
     for q in questions:
         record: dict = {"id": q.id, "kind": q.kind, "lang": q.lang, "question": q.question}
@@ -112,17 +79,18 @@ def evaluate(library: Library, questions: list[Question], k: int = 5, retrieval_
         else:
             answer = asker.ask(q.question, k=k, lang=q.lang).consume()
             passages = answer.passages
-            cited = [s for s in answer.sources if s.cited]
+            cited = [c for c in answer.citations if c.cited]
             record.update(answer=answer.text, error=answer.error, refused=answer.refused,
                           unsupported_numbers=answer.unsupported,
                           answer_fact=contains_fact(answer.text, q.facts) if q.facts else None,
-                          citations=[{"n": s.number, "arxiv_id": s.passage.arxiv_id, "page": s.page, "quote": s.quote,
-                                      "valid": pages.quote_valid(s)} for s in cited],
+                          citations=[{"n": c.number, "arxiv_id": c.passage.arxiv_id, "page": c.page, "quote": c.quote,
+                                      "valid": pages.quote_on_page(c.passage.paper_id, c.page, c.quote)}
+                                     for c in cited],
                           timings={key: round(v, 3) for key, v in answer.timings.items()})
         rank = _first_rank(passages, lambda p: _relevant(p, q)) if q.papers else None
         paper_rank = _first_rank(passages, lambda p: (p.arxiv_id or p.paper_id) in q.papers) if q.papers else None
         record.update(rank=rank, paper_rank=paper_rank, retrieved=[
-            {"arxiv_id": p.arxiv_id, "paper_id": p.paper_id, "section": p.section, "page": p.page_start,
+            {"arxiv_id": p.arxiv_id, "paper_id": p.paper_id, "section": p.section_path, "page": p.page_start,
              "kind": p.kind, "score": round(p.score, 5), "text": p.text} for p in passages])
         records.append(record)
         if on_result:
@@ -148,7 +116,8 @@ def summarize(records: list[dict], k: int) -> dict:
         f"hit@{k}": share([r["rank"] is not None for r in answerable]),
         "paper_hit@1": share([r["paper_rank"] == 1 for r in answerable]),
         f"paper_hit@{k}": share([r["paper_rank"] is not None for r in answerable]),
-        "mrr": round(statistics.fmean([1 / r["rank"] if r["rank"] else 0.0 for r in answerable]), 3) if answerable else None,
+        "mrr": round(statistics.fmean([1 / r["rank"] if r["rank"] else 0.0 for r in answerable]), 3)
+        if answerable else None,
     }
     if any("answer" in r for r in records):
         with_facts = [r for r in records if r.get("answer_fact") is not None]

@@ -1,7 +1,7 @@
 """The answer chain: (condense a follow-up) -> retrieve -> prompt -> stream from the LLM -> cite sources.
 
 `Asker.ask` returns an `AnswerStream`: iterate it for the text as it arrives; afterwards its
-`.answer` holds the text, the sources with quotes and pages, timings, and the error if the LLM
+`.answer` holds the text, the citations with quotes and pages, timings, and the error if the LLM
 could not be reached (the retrieved passages are there either way).
 """
 from __future__ import annotations
@@ -11,13 +11,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from index.library import Library
+from index.schema import Passage
+from ingest.errors import PapersError, StateError
 from ingest.paper import Paper
+from ingest.text import language_of
 
-from .citations import Source, sources_for, unsupported_numbers
-from .llm import LLMConfig, make_llm, resolve_base_url
+from ..llm.chat import ChatModel, LLMUnavailable
+from ..retrieval.search import Retriever
+from .citations import Citation, citations_for, unsupported_numbers
 from .names import unknown_names
-from .prompts import NOT_MENTIONED, REFUSAL, answer_messages, condense_messages, is_refusal, language_of
-from .retrieve import Passage, Retriever
+from .prompts import NOT_MENTIONED, REFUSAL, answer_messages, condense_messages, is_refusal
 
 
 @dataclass
@@ -27,11 +30,20 @@ class Answer:
     lang: str
     passages: list[Passage]
     text: str = ""
-    sources: list[Source] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
     refused: bool = False
     unsupported: list[str] = field(default_factory=list)  # numbers in the answer found in no passage
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # retrieval_s, first_token_s, total_s
+
+    @property
+    def shown(self) -> list[Citation]:
+        """What to show under the answer: the passages it cites, or all retrieved when it cites none."""
+        return [c for c in self.citations if c.cited] or self.citations
+
+    @property
+    def cites(self) -> bool:
+        return any(c.cited for c in self.citations)
 
 
 class AnswerStream:
@@ -50,31 +62,19 @@ class AnswerStream:
         return self.answer
 
 
-def _llm_error(exc: Exception, config: LLMConfig) -> str:
-    return (f"The LLM ({config.label}) could not answer: {type(exc).__name__}: {exc}. The passages retrieved for "
-            "the question are listed below. Check `papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL.")
-
-
 class Asker:
-    """Answers questions over one library; the LLM server is resolved (or started) on first use."""
+    """Answers questions over one library with one chat model."""
 
-    def __init__(self, library: Library, config: LLMConfig | None = None):
+    def __init__(self, library: Library, chat: ChatModel):
         self.library = library
         self.retriever = Retriever(library)
-        self.config = config or LLMConfig.from_env()
-        self._llm = None
-
-    @property
-    def llm(self):
-        if self._llm is None:
-            self._llm = make_llm(self.config, resolve_base_url(self.config, self.library.settings))
-        return self._llm
+        self.chat = chat
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
         """A follow-up ("and its cost?") rewritten to stand alone, for retrieval; unchanged without history."""
         if not history:
             return question
-        reply = self.llm.chat(condense_messages(question, history)).message.content or ""
+        reply = self.chat.chat(condense_messages(question, history), max_tokens=80)
         standalone = reply.strip().splitlines()[0].strip() if reply.strip() else ""
         return standalone or question
 
@@ -82,17 +82,17 @@ class Asker:
             history: list[tuple[str, str]] | None = None) -> AnswerStream:
         question = question.strip()
         if not question:
-            raise ValueError("the question is empty")
+            raise PapersError("the question is empty")
         history = history or []
         lang = lang or language_of(question)
         started = time.perf_counter()
         answer = Answer(question, question, lang, [])
         try:
             answer.standalone = self.condense(question, history)
-        except Exception as exc:  # noqa: BLE001 - the LLM being down must not stop retrieval
-            answer.error = _llm_error(exc, self.config)
-        answer.passages = self.retriever.search(answer.standalone, k, paper_keys,
-                                                paper_ids=self._conversation_scope(answer.standalone, paper_keys, history))
+        except LLMUnavailable as exc:  # the LLM being down must not stop retrieval
+            answer.error = _with_passages(exc)
+        scope = self._conversation_scope(answer.standalone, paper_keys, history)
+        answer.passages = self.retriever.search(answer.standalone, k, paper_keys, paper_ids=scope)
         answer.timings["retrieval_s"] = time.perf_counter() - started
         return AnswerStream(answer, self._generate(answer, history, started))
 
@@ -115,21 +115,25 @@ class Asker:
             try:
                 messages = answer_messages(answer.question if not history else answer.standalone,
                                            answer.passages, answer.lang, history)
-                for chunk in self.llm.stream_chat(messages):
-                    if chunk.delta:
-                        answer.timings.setdefault("first_token_s", time.perf_counter() - started)
-                        answer.text += chunk.delta
-                        yield chunk.delta
+                for delta in self.chat.stream(messages):
+                    answer.timings.setdefault("first_token_s", time.perf_counter() - started)
+                    answer.text += delta
+                    yield delta
                 answer.refused = is_refusal(answer.text)
                 answer.unsupported = unsupported_numbers(answer.text, answer.passages)
-            except Exception as exc:  # noqa: BLE001 - connection, HTTP and server errors alike
-                answer.error = _llm_error(exc, self.config)
+            except LLMUnavailable as exc:
+                answer.error = _with_passages(exc)
         answer.timings["total_s"] = time.perf_counter() - started
         papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages}
-        answer.sources = sources_for("" if answer.refused else answer.text, answer.standalone, answer.passages, papers)
+        answer.citations = citations_for("" if answer.refused else answer.text, answer.standalone, answer.passages,
+                                         papers)
 
     def _parsed(self, paper_id: str) -> Paper | None:
         try:
             return self.library.parsed(paper_id)
-        except (OSError, ValueError):
-            return None
+        except StateError:
+            return None  # quotes then fall back to the passage's first page
+
+
+def _with_passages(exc: LLMUnavailable) -> str:
+    return f"{exc} The passages retrieved for the question are listed below."

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from llama_index.core.llms import ChatMessage, MessageRole
+from index.schema import Passage
 
-from .prompts import format_passages
-from .retrieve import Passage
+from ..answer.prompts import format_passages
+from ..llm.chat import Message, message
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ SECTIONS = {
                        "approaches fail", "related work"),
                    re.compile(r"intro|related|background|motivation|preliminar", re.I),
                    {"ja": "既存研究・従来手法では何ができなかったか（この論文が解決しようとした課題）",
-                    "en": "what earlier work or existing methods could not do: the problems this paper sets out to solve"},
+                    "en": "what earlier work or existing methods could not do: the problems this paper sets out to "
+                          "solve"},
                    with_abstract=True),
     2: SectionSpec(2, ("we propose a new method approach", "overview of the proposed framework and architecture",
                        "key idea of our method"),
@@ -51,15 +52,19 @@ SECTIONS = {
     5: SectionSpec(5, ("algorithm details and implementation", "training objective loss function formulation",
                        "hyperparameters architecture configuration"),
                    re.compile(r"method|architecture|training|implementation|algorithm|setup|detail", re.I),
-                   {"ja": "技術者向けに、手法の技術的な詳細（アーキテクチャ、アルゴリズム、学習目的、ハイパーパラメータ）",
-                    "en": "technical details for engineers: architecture, algorithm, training objective, hyperparameters"}),
+                   {"ja": "技術者向けに、手法の技術的な詳細"
+                          "（アーキテクチャ、アルゴリズム、学習目的、ハイパーパラメータ）",
+                    "en": "technical details for engineers: architecture, algorithm, training objective, "
+                          "hyperparameters"}),
     6: SectionSpec(6, ("GPUs training hours compute cost", "training data tokens dataset size",
                        "model parameters size"),
                    re.compile(r"train|setup|infrastructure|data|implementation|experiment", re.I),
-                   {"ja": "コストや物理的な詳細（使用したGPUの種類と数、学習時間・計算量、データセットとその規模、モデルのサイズ）。"
+                   {"ja": "コストや物理的な詳細（使用したGPUの種類と数、学習時間・計算量、"
+                          "データセットとその規模、モデルのサイズ）。"
                           "パッセージに書かれている数値だけを書き、書かれていないものは推測しない",
-                    "en": "costs and physical details (GPU type and count, training time and compute, datasets and their "
-                          "size, model size). Only numbers the passages state; never guess what they do not state"}),
+                    "en": "costs and physical details (GPU type and count, training time and compute, datasets and "
+                          "their size, model size). Only numbers the passages state; never guess what they do not "
+                          "state"}),
 }
 
 # Prompts per report language: a small model keeps to the output language far better when the
@@ -158,37 +163,37 @@ keeping the main point, one hashtag at most. Reply with the tweet only.
 }
 
 
-def _system(lang: str, bullets: int) -> ChatMessage:
-    return ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM[lang].format(bullets=bullets))
+def _system(lang: str, bullets: int) -> Message:
+    return message("system", SYSTEM[lang].format(bullets=bullets))
 
 
 def section_messages(spec: SectionSpec, title: str, passages: list[Passage], lang: str,
-                     bullets: int = 5) -> list[ChatMessage]:
+                     bullets: int = 5) -> list[Message]:
     query = " ".join(spec.queries)
-    return [_system(lang, bullets), ChatMessage(role=MessageRole.USER, content=USER[lang].format(
+    return [_system(lang, bullets), message("user", USER[lang].format(
         passages=format_passages(passages, query), title=title, task=spec.task[lang]))]
 
 
-def own_view_messages(title: str, passages: list[Passage], lang: str, bullets: int = 3) -> list[ChatMessage]:
-    return [ChatMessage(role=MessageRole.USER, content=OWN_VIEW[lang].format(
+def own_view_messages(title: str, passages: list[Passage], lang: str, bullets: int = 3) -> list[Message]:
+    return [message("user", OWN_VIEW[lang].format(
         passages=format_passages(passages, "method claim results evaluation"), title=title, bullets=bullets))]
 
 
-def key_reference_messages(title: str, entries: list[tuple[str, list[str]]], lang: str) -> list[ChatMessage]:
+def key_reference_messages(title: str, entries: list[tuple[str, list[str]]], lang: str) -> list[Message]:
     """entries: (reference text, citing sentences) in order."""
     blocks = []
     for number, (reference, contexts) in enumerate(entries, start=1):
         cited = "\n".join(f'   Cited as: "{c[:300]}"' for c in contexts) or "   (no citing sentence found)"
         blocks.append(f"{number}. {reference[:200]}\n{cited}")
-    return [ChatMessage(role=MessageRole.USER, content=KEY_REFERENCES[lang].format(
+    return [message("user", KEY_REFERENCES[lang].format(
         title=title, entries="\n".join(blocks)))]
 
 
-def tweet_messages(title: str, abstract: str, lang: str, limit: int) -> list[ChatMessage]:
-    return [ChatMessage(role=MessageRole.USER, content=TWEET[lang].format(
+def tweet_messages(title: str, abstract: str, lang: str, limit: int) -> list[Message]:
+    return [message("user", TWEET[lang].format(
         title=title, abstract=abstract[:1200], limit=limit))]
 
 
-def shorter_tweet_messages(tweet: str, limit: int, lang: str) -> list[ChatMessage]:
-    return [ChatMessage(role=MessageRole.USER, content=TWEET_SHORTER[lang].format(tweet=tweet, length=len(tweet),
+def shorter_tweet_messages(tweet: str, limit: int, lang: str) -> list[Message]:
+    return [message("user", TWEET_SHORTER[lang].format(tweet=tweet, length=len(tweet),
                                                                                   limit=limit))]

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import re
 import statistics
-from index.library import Library
-from index.notes import NoteStore
-from ingest.notes import REPORT
-from ingest.paper import Paper
-from ingest.report_format import parse_report, structure_problems, tweet_length
 
-from .citations import normalized
-from .evaluate import PageTexts
-from .names import candidate_names
-from .report import Report
-from .report_grounding import numbers_in, paper_text
+from index.library import Library
+from index.pdf_pages import PdfPages
+from ingest.paper import Paper
+from ingest.text import normalized, numbers_in
+
+from ..answer.names import candidate_names
+from ..notes.parse import REPORT
+from ..notes.store import NoteStore
+from .format import parse_report, structure_problems, tweet_length
+from .grounding import paper_text
+from .writer import Report, ReportWriter
 
 _PAGE_CITE = re.compile(r"\(p\.\d+(?:, p\.\d+)*\)")
 _OUR_COUNTS = re.compile(r"本文で\d+回引用|cited \d+× in the body")
@@ -58,12 +59,12 @@ def key_fact_recall(seed: str, ours: str, paper_words: str) -> dict:
             "missed": sorted((numbers | names) - found)[:30]}
 
 
-def check_report(report: Report, paper: Paper, pages: PageTexts, seed: str | None = None) -> dict:
+def check_report(report: Report, paper: Paper, pages: PdfPages, seed: str | None = None) -> dict:
     markdown = report.markdown
     words = paper_text(paper)
     numbers, known = report_numbers(markdown), numbers_in(words)
     parsed = parse_report(markdown)
-    citations = [c for s in report.sections for c in s.citations if c.chunk_id]
+    citations = [c for s in report.sections for c in s.citations]
     valid = [pages.quote_on_page(report.paper_id, c.page, c.quote) for c in citations]
     found, entries = reference_entries_found(markdown, paper)
     return {
@@ -109,16 +110,14 @@ def summarize(results: list[dict]) -> dict:
     }
 
 
-def evaluate_reports(library: Library, writer, keys: list[str], lang: str, regenerate: bool = False,
-                     on_result=None, progress=None) -> dict:
+def evaluate_reports(library: Library, writer: ReportWriter, notes: NoteStore, keys: list[str], lang: str,
+                     regenerate: bool = False, on_result=None, progress=None) -> dict:
     """Check the saved reports of `keys` (all papers when empty), writing those missing or stale."""
-    notes, pages = NoteStore(library.settings.notes_path), PageTexts(library)
     records = [library.resolve(k) for k in keys] if keys else library.papers()
     results = []
     for record in records:
-        report = None if regenerate else writer.saved(record, lang)
-        report = report or writer.write(record.paper_id, lang, progress)
-        result = check_report(report, library.parsed(record.paper_id), pages, seed_report(notes, record))
+        report, _ = writer.get(record, lang, regenerate, progress)
+        result = check_report(report, library.parsed(record.paper_id), library.pages, seed_report(notes, record))
         results.append(result)
         if on_result:
             on_result(result)

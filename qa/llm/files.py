@@ -10,6 +10,8 @@ import importlib
 import os
 from pathlib import Path
 
+from ingest.errors import PapersError
+
 DEFAULT_LLM = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 TEST_LLM = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 MODELS = {  # file name: (chunk modules in order, sha256 of the joined file)
@@ -20,8 +22,8 @@ MODELS = {  # file name: (chunk modules in order, sha256 of the joined file)
 }
 
 
-class ModelFileError(RuntimeError):
-    pass
+class ModelFileError(PapersError):
+    exit_code = 1
 
 
 def assemble(name: str, models_dir: Path) -> Path:

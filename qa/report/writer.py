@@ -19,18 +19,29 @@ from pathlib import Path
 
 from index.library import Library
 from index.registry import PaperRecord
+from index.schema import Passage, synthetic_passage
+from ingest.chunking import ChunkKind
+from ingest.errors import PapersError
 from ingest.paper import Paper
-from ingest.report_format import HEADINGS, TWEET_LIMIT, heading_line
+from ingest.text import clip, language_of, normalized, numbers_in, split_sentences
 
+from ..answer.citations import Citation, best_quote, quote_page
+from ..answer.prompts import focus
+from ..llm.chat import ChatModel
+from ..retrieval.search import RRF_K, Retriever, fuse
 from .cost_facts import LABELS, cost_facts, unstated
+from .format import HEADINGS, TWEET_LIMIT, heading_line
+from .grounding import ground, page_label, unsupported
 from .key_references import key_references
-from .llm import LLMConfig, LLMUnavailable, make_llm, resolve_base_url
-from .citations import best_quote, normalized, quote_page, split_sentences
-from .prompts import focus, language_of
-from .report_grounding import Citation, ground, numbers_in, page_label, unsupported
-from .report_prompts import (SECTIONS, SectionSpec, key_reference_messages, own_view_messages, section_messages,
-                             shorter_tweet_messages, tweet_messages)
-from .retrieve import RRF_K, Passage, Retriever, fuse
+from .prompts import (
+    SECTIONS,
+    SectionSpec,
+    key_reference_messages,
+    own_view_messages,
+    section_messages,
+    shorter_tweet_messages,
+    tweet_messages,
+)
 
 PASSAGES_PER_SECTION = 5
 MATCH_THRESHOLD = 0.85  # e5 cosine of a bullet and its passage: related 0.86-0.90, unrelated up to 0.83
@@ -46,7 +57,8 @@ WORDS = {
            "missing": "**Not stated in the paper:** {items}",
            "none": "- The paper states no GPUs, training time, data size or model size.",
            "nothing": "- The paper says nothing on this.",
-           "cited": "cited {count}× in the body {pages}.", "no_refs": "- The paper's reference list could not be extracted.",
+           "cited": "cited {count}× in the body {pages}.",
+           "no_refs": "- The paper's reference list could not be extracted.",
            "no_cites": "- Citations in the body could not be counted (first {n} entries of the list):"},
 }
 
@@ -81,11 +93,13 @@ class Report:
         return "\n\n".join(parts) + "\n"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["sections"] = [{**asdict(s), "citations": [c.to_dict() for c in s.citations]} for s in self.sections]
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Report":
-        sections = [ReportSection(**{**s, "citations": [Citation(**c) for c in s["citations"]]})
+    def from_dict(cls, data: dict) -> Report:
+        sections = [ReportSection(**{**s, "citations": [Citation.from_dict(c) for c in s["citations"]]})
                     for s in data["sections"]]
         return cls(**{**data, "sections": sections})
 
@@ -123,11 +137,6 @@ def _numbers_of(passages: list[Passage], paper: Paper) -> set[str]:
     return numbers_in(paper.title + " " + " ".join(p.text for p in passages))
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
-
-
 def tighten(text: str, limit: int = TWEET_LIMIT) -> str:
     """Fit a tweet into `limit` characters without cutting a word: drop hashtags, then end at the last
     sentence end, else at the last clause or word boundary."""
@@ -145,34 +154,33 @@ def tighten(text: str, limit: int = TWEET_LIMIT) -> str:
 
 
 class ReportWriter:
-    def __init__(self, library: Library, config: LLMConfig | None = None):
+    def __init__(self, library: Library, chat: ChatModel):
         self.library = library
         self.retriever = Retriever(library)
-        self.config = config or LLMConfig.from_env()
-        self._llm = None
+        self.chat = chat
 
     @property
     def folder(self) -> Path:
-        return self.library.settings.reports_dir
+        return self.library.config.reports_dir
 
     def _chat(self, messages) -> str:
-        if self._llm is None:
-            self._llm = make_llm(self.config, resolve_base_url(self.config, self.library.settings))
-        try:
-            return self._llm.chat(messages).message.content or ""
-        except Exception as exc:  # noqa: BLE001 - connection, HTTP and server errors alike
-            raise LLMUnavailable(f"the LLM ({self.config.label}) failed: {type(exc).__name__}: {exc}. Check "
-                                 "`papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL.") from None
+        return self.chat.chat(messages)
 
     def saved(self, record: PaperRecord, lang: str) -> Report | None:
         """The saved report, if it was written from the paper's current version."""
         report = load_report(self.folder, record.paper_id, lang)
         return report if report and report.paper_sha256 == record.sha256 else None
 
+    def get(self, record: PaperRecord, lang: str, regenerate: bool = False,
+            progress: Progress | None = None) -> tuple[Report, bool]:
+        """(the report, whether it is the saved one): the saved report while it is current, else a new one."""
+        saved = None if regenerate else self.saved(record, lang)
+        return (saved, True) if saved else (self.write(record.paper_id, lang, progress), False)
+
     def write(self, key: str, lang: str = "ja", progress: Progress | None = None) -> Report:
         """Generate (and save) the report for the paper `key` names (id, arXiv id or title fragment)."""
         if lang not in HEADINGS:
-            raise ValueError(f"unknown report language {lang!r}; use one of {', '.join(HEADINGS)}")
+            raise PapersError(f"unknown report language {lang!r}; use one of {', '.join(HEADINGS)}")
         record = self.library.resolve(key)
         paper = self.library.parsed(record.paper_id)
         progress = progress or (lambda done, total, what: None)
@@ -194,7 +202,7 @@ class ReportWriter:
             sections.append(section)
         progress(len(steps), len(steps), "done")
         report = Report(paper.paper_id, paper.arxiv_id, paper.title, paper.url or Path(record.source).name, lang,
-                        sections, self.config.label, record.sha256, time.time(),
+                        sections, self.chat.label, record.sha256, time.time(),
                         round(time.perf_counter() - started, 2))
         save_report(self.folder, report)
         return report
@@ -209,7 +217,7 @@ class ReportWriter:
             hits = [p for p in self.retriever.search(query, 8, paper_ids=[paper.paper_id]) if p.kind != "abstract"]
             found.update({p.chunk_id: p for p in hits})
             rankings.append([p.chunk_id for p in hits])
-        scored = [(chunk_id, score + (PREFERRED_BONUS if spec.prefer.search(found[chunk_id].section) else 0.0))
+        scored = [(chunk_id, score + (PREFERRED_BONUS if spec.prefer.search(found[chunk_id].section_path) else 0.0))
                   for chunk_id, score in fuse(rankings)]
         scored.sort(key=lambda item: -item[1])
         passages = [found[chunk_id] for chunk_id, _ in scored[:k]]
@@ -219,8 +227,7 @@ class ReportWriter:
 
     @staticmethod
     def _abstract(paper: Paper) -> Passage:
-        return Passage(f"{paper.paper_id}-abstract", paper.paper_id, paper.title, "Abstract", paper.abstract_page,
-                       paper.abstract_page, "abstract", paper.abstract, 1.0, paper.arxiv_id)
+        return synthetic_passage(paper, "abstract", "Abstract", paper.abstract_page, paper.abstract, ChunkKind.ABSTRACT)
 
     def _matcher(self, passages: list[Passage]):
         """Bullets -> the passage each matches best by e5 (cross-lingual), if close enough."""
@@ -240,7 +247,8 @@ class ReportWriter:
             body, citations = self._quoted(passages[:2], spec, paper, lang)
         return ReportSection(spec.number, HEADINGS[lang][spec.number - 1], body, citations, dropped)
 
-    def _quoted(self, passages: list[Passage], spec: SectionSpec, paper: Paper, lang: str) -> tuple[str, list[Citation]]:
+    def _quoted(self, passages: list[Passage], spec: SectionSpec, paper: Paper,
+                lang: str) -> tuple[str, list[Citation]]:
         if not passages:
             return WORDS[lang]["nothing"], []
         lines, citations = [], []
@@ -248,7 +256,7 @@ class ReportWriter:
             quote = best_quote(passage, " ".join(spec.queries))
             page = quote_page(paper, passage, quote)
             lines.append(f"- “{quote}” {page_label([page])}")
-            citations.append(Citation(page, quote, passage.section, passage.chunk_id))
+            citations.append(Citation(passage, quote, page))
         return "\n".join(lines), citations
 
     def _limitations(self, paper: Paper, lang: str) -> ReportSection:
@@ -263,8 +271,7 @@ class ReportWriter:
 
     def _costs(self, paper: Paper, lang: str) -> ReportSection:
         facts = cost_facts(paper)
-        passages = [Passage(f"{paper.paper_id}-cost-{i}", paper.paper_id, paper.title, f.section, f.page, f.page,
-                            "body", f.sentence, 1.0, paper.arxiv_id)
+        passages = [synthetic_passage(paper, f"cost-{i}", f.section, f.page, f.sentence)
                     for i, f in enumerate(f for group in facts.values() for f in group)]
         words = WORDS[lang]
         missing = [LABELS[lang][name] for name in unstated(facts)]
@@ -300,12 +307,13 @@ class ReportWriter:
                     or normalized(reference)[:40] in normalized(reason):
                 reason = ""  # wrong language, a number the citing text lacks, or the entry copied back
             cited = words["cited"].format(count=key.count, pages=page_label(key.pages)).strip()
-            lines.append(f"- **{key.label}** — {_clip(reference, 240)}")
+            lines.append(f"- **{key.label}** — {clip(reference, 240)}")
             lines.append(f"  - {cited} {reason}".rstrip())
             if key.contexts:
                 sentence, page = key.contexts[0]
-                lines.append(f"  - “{_clip(sentence, 220)}” (p.{page})")
-            citations += [Citation(page, sentence, "", "reference-context") for sentence, page in key.contexts]
+                lines.append(f"  - “{clip(sentence, 220)}” (p.{page})")
+            citations += [Citation(synthetic_passage(paper, f"ref-{key.reference.number}", "", page, sentence),
+                                   sentence, page) for sentence, page in key.contexts]
         return ReportSection(7, HEADINGS[lang][6], "\n".join(lines), citations)
 
     def _tweet(self, paper: Paper, lang: str) -> ReportSection:

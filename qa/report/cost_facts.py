@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.paper import BODY, CAPTION, Paper
+from ingest.paper import BlockKind, Paper
+from ingest.text import split_sentences
 
-from .citations import split_sentences
-from .retrieve import similar
+from ..retrieval.search import similar
 
 CATEGORIES: dict[str, re.Pattern] = {
     "hardware": re.compile(r"\b(?:GPUs?|TPUs?|NPUs?|[HAV]100s?|H[28]00s?|H20s?|A800s?|B200s?|Ascend|MI[23]\d0X?|"
@@ -54,7 +54,7 @@ def cost_facts(paper: Paper, per_category: int = 3) -> dict[str, list[CostFact]]
         if _SKIP_SECTIONS.search(section.path_text):
             continue
         for block in section.blocks:
-            if block.kind not in (BODY, CAPTION):
+            if block.kind not in (BlockKind.BODY, BlockKind.CAPTION):
                 continue
             for sentence in split_sentences(block.text.replace("\n", " ")):
                 if not _DIGIT.search(sentence) or not 25 <= len(sentence) <= MAX_CHARS or _LATEX.search(sentence):

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import bm25s
 
-from ingest.notes import Note
+from index.registry import PaperRecord
+from ingest.text import tokenize
 
-from .lexical import tokenize
-from .registry import PaperRecord
+from .parse import Note
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS notes (

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 
-from llama_index.core.llms import ChatMessage, MessageRole
+from index.schema import Passage
+from ingest.chunking import ChunkKind
+from ingest.text import split_sentences, tokenize
 
-from index.lexical import tokenize
-
-from .citations import split_sentences
-from .retrieve import Passage
+from ..llm.chat import Message, message
 
 LANGUAGES = {"en": "English", "ja": "Japanese"}
 REFUSAL = {
@@ -25,7 +24,6 @@ NOT_MENTIONED = {
     "ja": "ライブラリのどの論文も {names} に言及していないため、この質問には答えられません。",
 }
 FOCUS_CHARS = 700  # per passage: short contexts keep a 1.5B model on task and halve the prompt time
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _TAG = re.compile(r"</?\s*passage[^>]*>", re.I)
 
 SYSTEM = """You answer questions about research papers. You may use ONLY the numbered passages the user gives you.
@@ -64,10 +62,6 @@ Last question: {question}
 Standalone question:"""
 
 
-def language_of(text: str) -> str:
-    return "ja" if _JAPANESE.search(text) else "en"
-
-
 def focus(text: str, question: str, budget: int = FOCUS_CHARS) -> str:
     """The sentences of a passage that share most terms with the question, in their original order,
     up to `budget` characters. (Tables are not focused: their cells are not sentences.)"""
@@ -91,33 +85,34 @@ def format_passages(passages: list[Passage], question: str) -> str:
     """Numbered passages in tags; tag-like text inside a paper is defused so it cannot close the block."""
     blocks = []
     for number, p in enumerate(passages, start=1):
-        text = _TAG.sub("[tag removed]", p.text if p.kind == "table" else focus(p.text, question))
-        blocks.append(f'<passage id="{number}" paper="{p.title[:80]}" section="{p.section[:80]}" '
+        text = _TAG.sub("[tag removed]", p.text if p.kind == ChunkKind.TABLE else focus(p.text, question))
+        blocks.append(f'<passage id="{number}" paper="{p.title[:80]}" section="{p.section_path[:80]}" '
                       f'page="{p.pages}">\n{text}\n</passage>')
     return "\n".join(blocks)
 
 
 def answer_messages(question: str, passages: list[Passage], lang: str,
-                    history: list[tuple[str, str]] = (), sentences: int = 6) -> list[ChatMessage]:
+                    history: list[tuple[str, str]] = (), sentences: int = 6) -> list[Message]:
     language = LANGUAGES[lang]
-    messages = [ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM.format(language=language, sentences=sentences))]
+    messages = [message("system", SYSTEM.format(language=language, sentences=sentences))]
     for asked, answered in history[-2:]:  # short contexts: small models lose track of long ones
-        messages.append(ChatMessage(role=MessageRole.USER, content=asked))
-        messages.append(ChatMessage(role=MessageRole.ASSISTANT, content=answered[:600]))
-    messages.append(ChatMessage(role=MessageRole.USER, content=USER.format(
+        messages.append(message("user", asked))
+        messages.append(message("assistant", answered[:600]))
+    messages.append(message("user", USER.format(
         passages=format_passages(passages, question), question=question, language=language)))
     return messages
 
 
-def condense_messages(question: str, history: list[tuple[str, str]]) -> list[ChatMessage]:
+def condense_messages(question: str, history: list[tuple[str, str]]) -> list[Message]:
     lines = []
     for asked, answered in history[-3:]:
         lines += [f"User: {asked}", f"Assistant: {answered[:400]}"]
-    return [ChatMessage(role=MessageRole.USER, content=CONDENSE.format(history="\n".join(lines), question=question))]
+    return [message("user", CONDENSE.format(history="\n".join(lines), question=question))]
 
 
 _REFUSAL = re.compile(r"(do|does) not (state|contain|mention|say|provide|answer)|not (stated|mentioned|provided)|"
-                      r"no (information|mention)|見つかりません|記載されていません|述べられていません|言及されていません")
+                      r"no (information|mention)|"
+                      r"見つかりません|記載されていません|述べられていません|言及されていません")
 
 
 def is_refusal(answer: str) -> bool:

@@ -1,0 +1,67 @@
+"""Which LLM answers and how it is called: qa's part of the configuration.
+
+`base_url` None means the embedded default: the local llama.cpp server with a GGUF from the machine's
+models folder, one server per user (its state under `run_dir`), shared by every library. Any other
+OpenAI-compatible server (OpenAI, vLLM, Ollama, a llama.cpp of your own) is used as it is; the
+llama.cpp-only options (repeat penalty, prompt cache) are sent to loopback servers only unless set.
+"""
+from __future__ import annotations
+
+import ipaddress
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ingest.errors import ConfigError
+
+from .files import DEFAULT_LLM
+
+MODEL_ALIAS = "local"
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    models_dir: Path  # the machine's models folder (GGUF files, the embedding model)
+    run_dir: Path  # the local server's state file, lock and log
+    base_url: str | None = None  # OPENAI_BASE_URL; None: the local server
+    api_key: str = "not-needed"
+    model: str = MODEL_ALIAS
+    model_file: str = DEFAULT_LLM  # the GGUF the local server loads
+    temperature: float = 0.3
+    max_tokens: int = 400  # an answer's cap; report sections ask for their own
+    repeat_penalty: float | None = 1.15  # None: not sent
+    context_window: int = 4096
+    timeout_s: float = 300.0  # silence: no new token for this long fails the call (never total length)
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        for name, value, least in (("PAPERS_LLM_MAX_TOKENS", self.max_tokens, 1),
+                                   ("PAPERS_LLM_CONTEXT", self.context_window, 512),
+                                   ("PAPERS_LLM_TIMEOUT", self.timeout_s, 1), ("PAPERS_LLM_THREADS", self.threads, 1),
+                                   ("PAPERS_LLM_TEMPERATURE", self.temperature, 0)):
+            if not math.isfinite(value) or value < least:
+                raise ConfigError(f"{name} must be a number of at least {least:g}, got {value!r}")
+
+    @property
+    def model_path(self) -> Path:
+        return self.models_dir / self.model_file
+
+    @property
+    def local(self) -> bool:
+        """Talking to our own llama.cpp server (or another one on this machine)."""
+        return is_loopback(self.base_url)
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} at {self.base_url}" if self.base_url else f"local {self.model_file}"
+
+
+def is_loopback(base_url: str | None) -> bool:
+    if base_url is None:
+        return True
+    host = urlparse(base_url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
