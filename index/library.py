@@ -1,14 +1,18 @@
 """The corpus as a whole: ingest files incrementally, list, show and remove papers.
 
-Incremental rules: bytes already ingested are skipped (under any file name); a file whose paper
-(same arXiv id) is already stored with other bytes replaces it; a paper left 'indexing' by an
-interrupted run is cleared and redone. Bad files fail alone, before the store is touched.
+Incremental rules: bytes already ingested are skipped (under any file name) unless the store has
+lost their chunks; a file whose paper (same arXiv id) is already stored with other bytes replaces
+it only with evidence that it is that paper (the arXiv stamp, or the same title), else it becomes a
+paper of its own; a paper left 'indexing' by an interrupted run is cleared and redone, one left
+'removing' is removed. Bad files fail alone, before the store is touched.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +23,7 @@ import numpy as np
 
 from ingest.chunking import Chunk, chunk_paper
 from ingest.errors import IngestError, PapersError, StateError
+from ingest.metadata import STAMP
 from ingest.paper import BlockKind, Paper
 from ingest.parse import parse_pdf
 from ingest.pdf_open import check_file, file_sha256
@@ -28,7 +33,7 @@ from .embedder import Embedder
 from .lexical import LexicalIndex
 from .paper_vectors import PaperVectors, paper_vector
 from .pdf_pages import PdfPages
-from .registry import INDEXING, READY, PaperRecord, Registry
+from .registry import INDEXING, READY, REMOVING, PaperRecord, Registry
 
 if TYPE_CHECKING:
     from .store import ChunkStore
@@ -94,15 +99,20 @@ class Library:
         self._embedder: Embedder | None = None
         self._lexical = LexicalIndex(config.lexical_dir)
         self._paper_vectors = PaperVectors(config.paper_vectors_path)
+        for record in self.registry.all():
+            if record.status == REMOVING:  # a removal cut short (killed): finish it
+                self._remove(record)
 
     @property
     def store(self) -> ChunkStore:
         if self._store is None:
             from .store import ChunkStore, make_client  # chromadb: imported by the commands that use it
 
-            where = self.config.chroma_url or self.config.index_dir
+            where = str(self.config.chroma_url or self.config.index_dir)
             try:
-                self._store = ChunkStore(make_client(self.config.index_dir, self.config.chroma_url))
+                self._store = ChunkStore(make_client(self.config.index_dir, self.config.chroma_url), where)
+            except StateError:
+                raise
             except Exception as exc:  # noqa: BLE001 - chromadb raises many types for one cause
                 raise StateError(f"the chunk store at {where} cannot be opened ({type(exc).__name__}: {exc}); "
                                  + ("check that the chroma server runs (PAPERS_CHROMA_URL)" if self.config.chroma_url
@@ -127,11 +137,12 @@ class Library:
             outcomes.append(outcome)
         return outcomes
 
-    def ingest_file(self, path: Path, progress: IngestProgress | None = None) -> IngestOutcome:
+    def ingest_file(self, path: Path, progress: IngestProgress | None = None, force: bool = False) -> IngestOutcome:
+        """Ingest one file; `force` parses and indexes it again even when its bytes are stored."""
         progress = progress or IngestProgress()
         path = Path(path)
         sha, known = self._check_known(path)
-        if known is not None:
+        if known is not None and not (force and known.status in (UNCHANGED, DUPLICATE)):
             return known
 
         def parse_and_index() -> IngestOutcome:
@@ -155,10 +166,13 @@ class Library:
             check_file(path, self.config.limits.max_pdf_mb)
         except IngestError as exc:
             return "", IngestOutcome(path, FAILED, exc.reason)
-        sha = file_sha256(path)
+        try:
+            sha = file_sha256(path)
+        except IngestError as exc:
+            return "", IngestOutcome(path, FAILED, exc.reason)
         known, known_path = self.registry.by_file(sha)
-        if known is None or known.status != READY:
-            return sha, None
+        if known is None or known.status != READY or self.store.count(known.paper_id) != known.chunks:
+            return sha, None  # new, interrupted, or its chunks are missing from the store: (re)index it
         if known_path == str(path.resolve()):
             return sha, IngestOutcome(path, UNCHANGED, "unchanged, skipped", known.paper_id, known.pages, known.chunks)
         return sha, IngestOutcome(path, DUPLICATE, f"same file as {known.paper_id} ({Path(known_path).name}), skipped",
@@ -168,6 +182,14 @@ class Library:
         """Embed first, then swap the paper's chunks in the store between 'indexing' and 'ready'."""
         store = self.store  # opened first: an unreachable store must not leave the paper 'indexing'
         previous = self.registry.get(paper.paper_id)
+        evidence, kept_apart = "", ""
+        if previous is not None and previous.sha256 != paper.sha256:
+            evidence = _same_paper(previous, paper)
+            if not evidence:  # another paper that names this id (in its text or file name): not a new version
+                kept_apart = (f"; it names arXiv {paper.arxiv_id} (in its {paper.arxiv_source}), which is "
+                              f"{previous.paper_id} ({previous.title[:60]}), so it is kept as a paper of its own")
+                paper = paper.as_unknown()
+                previous = self.registry.get(paper.paper_id)
         chunks = chunk_paper(paper, self.embedder.count_tokens, self._chunk_budget())
         started = time.perf_counter()
         vectors = self._embed(chunks, lambda done: progress.chunks_embedded(path, done, len(chunks)))
@@ -182,11 +204,16 @@ class Library:
                                 paper.paper_id)
 
         if previous is None:
-            status, message = ADDED, "added"
+            status, message = ADDED, "added" + kept_apart
         elif previous.status != READY:
             status, message = RESUMED, "interrupted earlier, re-indexed"
+        elif previous.sha256 == paper.sha256:
+            status, message = RESUMED, "its chunks were missing from the store, re-indexed"
         else:
-            status, message = REPLACED, f"changed, replaced the version from {previous.source}"
+            status, message = REPLACED, (f"a new version (same arXiv id {paper.arxiv_id}, {evidence}): replaced "
+                                         f"the one from {previous.source}")
+        if paper.warnings:
+            message += " — warning: " + "; ".join(paper.warnings)
         return IngestOutcome(path, status, message, paper.paper_id, paper.page_count, len(chunks),
                              paper.parse_seconds, embed_seconds)
 
@@ -259,12 +286,28 @@ class Library:
     def remove(self, key: str) -> PaperRecord:
         """Delete a paper everywhere; marked 'removing' first, so an interrupted removal is finished later."""
         record = self.resolve(key)
+        self._remove(record)
+        return record
+
+    def _remove(self, record: PaperRecord) -> None:
         self.registry.mark_removing(record.paper_id)
         self.store.delete_paper(record.paper_id)
         self._paper_vectors.drop(record.paper_id)
         (self.config.parsed_dir / f"{record.paper_id}.json").unlink(missing_ok=True)
         self.registry.remove(record.paper_id)
-        return record
+
+    def ready_ids(self) -> set[str]:
+        return {r.paper_id for r in self.registry.all() if r.status == READY}
+
+    def store_problem(self) -> str | None:
+        """When the chunk store does not hold what the registry lists (a deleted index/, a removal cut
+        short by hand): one line saying so and how to repair it. A count, not a per-paper check."""
+        expected = sum(r.chunks for r in self.registry.all() if r.status == READY)
+        held = self.store.count()
+        if held == expected:
+            return None
+        return (f"the chunk store holds {held} chunks but the registry lists {expected}: answers may miss papers; "
+                "run `papers doctor --repair`")
 
 
 def _record_for(paper: Paper, path: Path, chunks: int, model: str) -> PaperRecord:
@@ -275,3 +318,17 @@ def _record_for(paper: Paper, path: Path, chunks: int, model: str) -> PaperRecor
         tables=sum(1 for s in paper.sections for b in s.blocks if b.kind == BlockKind.TABLE),
         sha256=paper.sha256, source=path.name, status=INDEXING, embed_model=model,
         parse_seconds=round(paper.parse_seconds, 3), embed_seconds=0.0, updated_at=0.0)
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"[\W_]+", " ", title.casefold()).strip()
+
+
+def _same_paper(previous: PaperRecord, paper: Paper) -> str:
+    """Why a file with a stored paper's arXiv id is a new version of that paper ("" when nothing says so):
+    the arXiv stamp on its first page, or (from a file name or a mention) the same title."""
+    if paper.arxiv_source == STAMP:
+        return "arXiv stamp"
+    if difflib.SequenceMatcher(None, _title_key(previous.title), _title_key(paper.title)).ratio() >= 0.8:
+        return "same title"
+    return ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -82,11 +83,35 @@ class Registry:
             path.parent.mkdir(parents=True, exist_ok=True)
             # the UI calls from worker threads; its writes (ingest, remove) are serialized by the app
             self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-            self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(_SCHEMA)
+            if self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":  # milliseconds: a registry is small
+                raise sqlite3.DatabaseError("database disk image is malformed")
+        except sqlite3.OperationalError as exc:
+            self.db = self._read_only(exc)  # a full disk: listing and asking still work
         except (OSError, sqlite3.DatabaseError) as exc:
             raise StateError(_unusable(path, exc)) from None
+        self.db.row_factory = sqlite3.Row
+
+    def _read_only(self, cause: Exception) -> sqlite3.Connection:
+        for query in ("mode=ro", "immutable=1"):
+            try:
+                db = sqlite3.connect(f"file:{self.path}?{query}", uri=True, timeout=30, check_same_thread=False)
+                db.execute("SELECT count(*) FROM papers").fetchone()
+                return db
+            except sqlite3.Error:
+                continue
+        raise StateError(_unusable(self.path, cause)) from None
+
+    @contextmanager
+    def _writing(self):
+        """One transaction; a failed write names the registry and the likely cause."""
+        try:
+            with self.db:
+                yield
+        except sqlite3.Error as exc:
+            raise StateError(f"the registry {self.path} cannot be written ({exc}); check free disk space and "
+                             "the folder's permissions, then run the command again") from None
 
     def close(self) -> None:
         self.db.close()
@@ -124,25 +149,27 @@ class Registry:
         data = {**record.to_dict(), "status": INDEXING.value}
         data["authors"] = json.dumps(record.authors, ensure_ascii=False)
         columns = ", ".join(data)
-        with self.db:
+        with self._writing():
             self.db.execute("DELETE FROM files WHERE paper_id=?", (record.paper_id,))
             self.db.execute(f"INSERT OR REPLACE INTO papers ({columns}) VALUES ({', '.join('?' * len(data))})",
                             tuple(data.values()))
 
     def finish(self, paper_id: str, sha256: str, path: str, chunks: int, embed_seconds: float) -> None:
-        with self.db:
+        """Mark the paper ready; `path` ("" if unknown) is where these bytes were ingested from."""
+        with self._writing():
             self.db.execute("UPDATE papers SET status=?, chunks=?, embed_seconds=?, updated_at=? WHERE paper_id=?",
                             (READY.value, chunks, embed_seconds, time.time(), paper_id))
-            self.db.execute("INSERT OR REPLACE INTO files (sha256, paper_id, path) VALUES (?, ?, ?)",
-                            (sha256, paper_id, path))
+            if path:
+                self.db.execute("INSERT OR REPLACE INTO files (sha256, paper_id, path) VALUES (?, ?, ?)",
+                                (sha256, paper_id, path))
 
     def mark_removing(self, paper_id: str) -> None:
-        with self.db:
+        with self._writing():
             self.db.execute("UPDATE papers SET status=?, updated_at=? WHERE paper_id=?",
                             (REMOVING.value, time.time(), paper_id))
 
     def remove(self, paper_id: str) -> None:
-        with self.db:
+        with self._writing():
             self.db.execute("DELETE FROM files WHERE paper_id=?", (paper_id,))
             self.db.execute("DELETE FROM papers WHERE paper_id=?", (paper_id,))
 

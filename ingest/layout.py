@@ -3,17 +3,26 @@
 The layout model (pymupdf-layout) labels every region: section-header, title, text, list-item,
 table, caption, picture, formula, footnote, page-header, page-footer. Running headers, footers
 and page numbers are dropped here; reading order across columns comes from the model.
+
+One file must not stall a batch: the engine's time grows steeply with the text on a page (a
+30,000-character line took 231 s; a page of 4.7 M characters never finished), so pages far beyond
+any paper's are read as plain text instead, pages beyond any sane size are not indexed, and once
+a file has used its time budget its remaining pages are read as plain text. Each such page is
+named in the paper's warnings.
 """
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pymupdf
 import pymupdf4llm
 
 SKIPPED_CLASSES = {"picture"}
+PLAIN = "plain-text"  # a page read without the layout engine
 RUNNING_CLASSES = {"page-header", "page-footer"}  # dropped after they taught us the running lines
 
 _MARKUP = re.compile(r"\*\*|</?u>|</?sup>|</?sub>|<!--.*?-->", re.S)
@@ -21,6 +30,9 @@ _PAGE_NUMBER = re.compile(r"(page\s*)?\d{1,4}(\s*(/|of)\s*\d{1,4})?", re.I)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _ITALIC = re.compile(r"(?<![\w`])_(\S(?:[^_\n]*?\S)?)_(?![\w`])")
 PAGES_PER_CALL = 4  # layout per small batch: progress stays live, per-call overhead stays small
+PLAIN_PAGE_CHARS = 20_000  # a dense paper page holds ~6,000: beyond this the page is read as plain text
+PLAIN_LINE_CHARS = 2_000  # so is a page with a line this long
+MAX_PAGE_CHARS = 200_000  # beyond this a page is not indexed at all
 
 
 @dataclass
@@ -38,19 +50,50 @@ def clean_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def layout_boxes(doc: pymupdf.Document, on_page=None) -> list[LayoutBox]:
-    """All content boxes of the document in reading order. `on_page(n)` reports progress."""
-    boxes: list[LayoutBox] = []
-    for start in range(0, doc.page_count, PAGES_PER_CALL):
-        pages = list(range(start, min(start + PAGES_PER_CALL, doc.page_count)))
+def layout_boxes(doc: pymupdf.Document, on_page: Callable[[int], None] | None = None,
+                 budget_s: float = 300.0) -> tuple[list[LayoutBox], list[str]]:
+    """All content boxes of the document in reading order, and warnings about pages read otherwise.
+    `on_page(n)` reports progress."""
+    by_page: dict[int, list[LayoutBox]] = {}
+    warnings: list[str] = []
+    layout_pages: list[int] = []
+    for index, page in enumerate(doc):
+        text = page.get_text()
+        longest = max((len(line) for line in text.splitlines()), default=0)
+        if len(text) > MAX_PAGE_CHARS:
+            warnings.append(f"page {index + 1} holds {len(text):,} characters (over {MAX_PAGE_CHARS:,}): not indexed")
+            by_page[index] = []
+        elif len(text) > PLAIN_PAGE_CHARS or longest > PLAIN_LINE_CHARS:
+            warnings.append(f"page {index + 1} ({len(text):,} characters, longest line {longest:,}) read as plain "
+                            "text, without layout analysis")
+            by_page[index] = plain_boxes(page, index + 1)
+        else:
+            layout_pages.append(index)
+    started = time.perf_counter()
+    for start in range(0, len(layout_pages), PAGES_PER_CALL):
+        pages = layout_pages[start : start + PAGES_PER_CALL]
+        if time.perf_counter() - started > budget_s:
+            rest = layout_pages[start:]
+            warnings.append(f"layout analysis used its {budget_s:g} s budget: pages {rest[0] + 1}-{rest[-1] + 1} "
+                            "read as plain text")
+            by_page.update({i: plain_boxes(doc[i], i + 1) for i in rest})
+            break
         chunks = pymupdf4llm.to_markdown(
             doc, pages=pages, page_chunks=True, use_ocr=False, header=True, footer=True
         )
-        for chunk in chunks:
-            boxes.extend(_page_boxes(chunk))
+        for index, chunk in zip(pages, chunks):
+            by_page[index] = _page_boxes(chunk)
         if on_page:
             on_page(len(pages))
-    return drop_running_lines(boxes, doc.page_count)
+    boxes = [box for index in sorted(by_page) for box in by_page[index]]
+    return drop_running_lines(boxes, doc.page_count), warnings
+
+
+def plain_boxes(page: pymupdf.Page, number: int) -> list[LayoutBox]:
+    """A page's text blocks as plain text boxes (no headings, tables or reading-order model)."""
+    blocks = page.get_text("blocks")
+    return [LayoutBox(PLAIN, text, number) for *_, raw, _, kind in blocks if kind == 0
+            and (text := clean_text(raw))]
 
 
 def drop_running_lines(boxes: list[LayoutBox], page_count: int) -> list[LayoutBox]:

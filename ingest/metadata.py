@@ -2,30 +2,43 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pymupdf
 
 from .text import ARXIV_ID
 
-_STAMP = re.compile(r"arXiv:\s*" + ARXIV_ID + r"\s*\[[\w.\-]+\]", re.I)  # the sideways stamp
+# the sideways stamp arXiv prints on page 1: "arXiv:2401.01234v2  [cs.CL]  3 Jan 2024"
+_STAMP = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5})(v\d+)?\s*\[([\w.\-]+)\]\s*(\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4})?")
 _ARXIV_MENTION = re.compile(r"(?:arXiv:\s*|arxiv\.org/(?:abs|pdf)/)" + ARXIV_ID, re.I)
 _FILENAME = re.compile(r"^(?:arxiv[_\-.]?)?" + ARXIV_ID + r"(?:\.pdf)?$", re.I)
+STAMP, FILENAME, MENTION = "stamp", "filename", "text"  # where an id came from, strongest first
 
 
-def arxiv_id_from(doc: pymupdf.Document, path: Path) -> str | None:
-    """The stamp on page 1 wins, then the file name, then an arXiv self-reference on page 1.
+@dataclass
+class ArxivIdentity:
+    arxiv_id: str
+    source: str  # STAMP, FILENAME or MENTION: only the stamp proves the file is that arXiv paper
+    version: str | None = None  # "v2", from the stamp
+    category: str | None = None  # "cs.CL", from the stamp
+    date: str | None = None  # "3 Jan 2024", from the stamp
 
-    Later pages are not searched: their arXiv ids are citations of other papers.
+
+def arxiv_identity(doc: pymupdf.Document, path: Path) -> ArxivIdentity | None:
+    """The stamp on page 1 wins, then the file name, then an arXiv self-reference in page 1's title block.
+
+    Later pages are not searched: their arXiv ids are citations of other papers. An id from the file
+    name or the text is a claim, not proof: the library checks it before it lets a file replace a paper.
     """
     first_page = doc[0].get_text("text")
     if match := _STAMP.search(first_page):
-        return match.group(1)
+        return ArxivIdentity(match.group(1), STAMP, match.group(2), match.group(3), match.group(4))
     if match := _FILENAME.match(path.stem if path.suffix.lower() == ".pdf" else path.name):
-        return match.group(1)
+        return ArxivIdentity(match.group(1), FILENAME)
     header = first_page[:1500]  # self-references sit in the title block, not in page-1 footnotes
     if match := _ARXIV_MENTION.search(header):
-        return match.group(1)
+        return ArxivIdentity(match.group(1), MENTION)
     return None
 
 

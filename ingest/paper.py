@@ -5,7 +5,7 @@ disk and read back by the report and similarity stages without re-parsing the PD
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
@@ -59,6 +59,11 @@ class Paper:
     sha256: str
     source: str  # file name it was parsed from
     parse_seconds: float = 0.0
+    arxiv_source: str | None = None  # where the arXiv id came from: "stamp", "filename" or "text"
+    arxiv_version: str | None = None  # from the arXiv stamp: "v2"
+    arxiv_category: str | None = None  # from the arXiv stamp: "cs.CL"
+    arxiv_date: str | None = None  # from the arXiv stamp: "3 Jan 2024"
+    warnings: list[str] = field(default_factory=list)  # what the file lacked: pages without text, plain-text pages
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,7 +75,13 @@ class Paper:
             for s in data["sections"]
         ]
         references = [Reference(**r) for r in data["references"]]
-        return cls(**{**data, "sections": sections, "references": references})
+        known = {f.name for f in fields(cls)}  # files written by other versions may lack or add fields
+        return cls(**{**{k: v for k, v in data.items() if k in known}, "sections": sections,
+                      "references": references})
+
+    def as_unknown(self) -> Paper:
+        """This paper under its file-hash id, with no arXiv id (the one it carried belongs to another paper)."""
+        return replace(self, paper_id=f"sha-{self.sha256[:12]}", arxiv_id=None, arxiv_source=None)
 
     @property
     def url(self) -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from .errors import IngestError
 from .layout import clean_text, layout_boxes
 from .limits import IngestLimits
-from .metadata import arxiv_id_from, authors_from, largest_font_line
+from .metadata import arxiv_identity, authors_from, largest_font_line
 from .paper import Paper
 from .pdf_open import file_sha256, open_pdf
 from .structure import build_structure
@@ -31,21 +31,24 @@ def parse_pdf(
     """
     path = Path(path)
     started = time.perf_counter()
-    doc = open_pdf(path, limits.max_pdf_mb, limits.max_pages)
+    doc, warnings = open_pdf(path, limits.max_pdf_mb, limits.max_pages)
     try:
         if on_open:
             on_open(doc.page_count)
         sha256 = sha256 or file_sha256(path)
-        arxiv_id = arxiv_id_from(doc, path)
+        identity = arxiv_identity(doc, path)
+        arxiv_id = identity.arxiv_id if identity else None
         try:
-            boxes = layout_boxes(doc, on_pages)
+            boxes, layout_warnings = layout_boxes(doc, on_pages, limits.parse_seconds)
         except Exception as exc:  # a page the layout engine cannot read
             raise IngestError(path, f"layout analysis failed ({type(exc).__name__}: {exc})") from None
+        warnings += layout_warnings
         info_title = clean_text(doc.metadata.get("title") or "")
         fallback = largest_font_line(doc[0]) or info_title or path.stem
         structure = build_structure(boxes, fallback)
         if not structure.sections and not structure.abstract:
-            raise IngestError(path, "no readable text found by layout analysis")
+            reason = "; ".join(layout_warnings) if layout_warnings else "found by layout analysis"
+            raise IngestError(path, f"no readable text ({reason})")
         return Paper(
             paper_id=paper_id_for(arxiv_id, sha256),
             arxiv_id=arxiv_id,
@@ -59,6 +62,11 @@ def parse_pdf(
             sha256=sha256,
             source=path.name,
             parse_seconds=time.perf_counter() - started,
+            arxiv_source=identity.source if identity else None,
+            arxiv_version=identity.version if identity else None,
+            arxiv_category=identity.category if identity else None,
+            arxiv_date=identity.date if identity else None,
+            warnings=warnings,
         )
     finally:
         doc.close()

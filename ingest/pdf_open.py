@@ -20,34 +20,43 @@ MIN_TEXT_CHARS_PER_PAGE = 20  # below this on every page there is no usable text
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read ({exc.strerror or exc})") from None
     return digest.hexdigest()
 
 
 def check_file(path: Path, max_mb: float) -> None:
     """Cheap checks on the bytes alone: exists, non-empty, size limit, PDF header."""
-    if not path.exists():
-        raise IngestError(path, "file not found")
-    if not path.is_file():
-        raise IngestError(path, "not a regular file")
-    size = path.stat().st_size
+    try:
+        if not path.exists():
+            raise IngestError(path, "file not found")
+        if not path.is_file():
+            raise IngestError(path, "not a regular file")
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read ({exc.strerror or exc})") from None
     if size == 0:
         raise IngestError(path, "empty file (0 bytes)")
     if size > max_mb * 1024 * 1024:
         raise IngestError(
             path, f"file is {size / 1048576:.1f} MB, over the limit of {max_mb:g} MB (PAPERS_MAX_PDF_MB)"
         )
-    with open(path, "rb") as handle:
-        head = handle.read(1024)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024)
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read ({exc.strerror or exc})") from None
     if b"%PDF-" not in head:
-        shown = head[:16].decode("latin-1").encode("unicode_escape").decode("ascii")
-        raise IngestError(path, f"not a PDF (no %PDF- header; starts with {shown!r})")
+        raise IngestError(path, "not a PDF (no %PDF- header in its first 1 KB)")
 
 
-def open_pdf(path: Path, max_mb: float, max_pages: int) -> pymupdf.Document:
-    """Return an open document with a text layer, or raise IngestError naming the problem."""
+def open_pdf(path: Path, max_mb: float, max_pages: int) -> tuple[pymupdf.Document, list[str]]:
+    """An open document with a text layer and warnings about it (a repaired file with empty pages may
+    be truncated), or IngestError naming the problem."""
     check_file(path, max_mb)
     try:
         doc = pymupdf.open(path, filetype="pdf")
@@ -73,4 +82,19 @@ def open_pdf(path: Path, max_mb: float, max_pages: int) -> pymupdf.Document:
     except IngestError:
         doc.close()
         raise
-    return doc
+    warnings = []
+    empty = [i + 1 for i, chars in enumerate(text_chars) if chars < MIN_TEXT_CHARS_PER_PAGE]
+    if doc.is_repaired and empty:
+        warnings.append(f"the file was damaged and repaired on opening; {len(empty)} of {doc.page_count} pages "
+                        f"have no text ({_ranges(empty)}): it may be truncated")
+    return doc, warnings
+
+
+def _ranges(pages: list[int]) -> str:
+    """[9, 10, 11, 13] -> 'pages 9-11, 13'."""
+    parts, start = [], pages[0]
+    for previous, page in zip(pages, pages[1:] + [None]):
+        if page != previous + 1:
+            parts.append(str(start) if start == previous else f"{start}-{previous}")
+            start = page
+    return "pages " + ", ".join(parts)

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .hyphens import apply_repairs, compound_repairs
-from .layout import LayoutBox
+from .layout import PLAIN, LayoutBox
 from .paper import Block, BlockKind, Reference, Section
 from .references import is_reference_heading, split_references
 
@@ -167,6 +167,10 @@ class _Builder:
         self.pending_caption = block if table_caption else None
 
     def _text(self, box: LayoutBox) -> None:
+        if box.kind == PLAIN and self.current is None:  # text with no heading before it: give it a section
+            self.current = Section("Text", 1, box.page, ["Text"])
+            self.stack = [self.current]
+            self.structure.sections.append(self.current)
         if self.current is None and not self.abstract_parts and len(box.text) > 200 \
                 and (match := _ABSTRACT.match(box.text)):
             self.abstract_parts.append(box.text[match.end():])  # "Abstract—We ..." with no heading

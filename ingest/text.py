@@ -92,6 +92,22 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+# ---- prompt injection ------------------------------------------------------------------------------
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|of|everything|my)\s+){0,3}"
+    r"(?:(?:previous|prior|above|earlier|preceding|former|system)\s+){0,2}"
+    r"(?:instructions?|prompts?|rules|directions|guidelines|messages)\b"
+    r"|\b(?:print|reveal|show|repeat|output)\s+(?:\w+\s+){0,2}(?:system|hidden) prompt\b"
+    r"|\bsystem override\b|\byou are now (?:a|an|in)\b|\b(?:reply|respond|answer)\s+(?:\w+\s+){0,2}only with\b"
+    r"|(?:以前|これまで|上記|前|全て|すべて)の指示を(?:すべて|全て)?(?:無視|忘れ)|指示を(?:すべて|全て)?無視し"
+    r"|システムプロンプトを(?:表示|出力|教え)", re.I)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """Text worded as a command to an AI assistant (a prompt injection), in English or Japanese."""
+    return bool(_INSTRUCTION.search(text))
+
+
 # ---- language ---------------------------------------------------------------------------------------
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 

@@ -245,6 +245,18 @@ def test_similar_papers_by_paper_and_by_text(page):
     expect(results.locator("h3").first).to_contain_text("Prover")
 
 
+def test_api_clients_cannot_add_server_files_or_delete(app, corpus_home):
+    from gradio_client import Client
+
+    client = Client(app[1], verbose=False)
+    server_file = {"path": str(next((corpus_home / "parsed").glob("*.json"))), "orig_name": "x.pdf",
+                   "meta": {"_type": "gradio.FileData"}}
+    for api_name, args in (("/add", [[server_file]]), ("/remove", [MOBA])):
+        with pytest.raises(Exception, match="api_name|Cannot find"):
+            client.predict(*args, api_name=api_name)
+    assert MOBA in papers_cli("list", env_home=app[0]).stdout
+
+
 def test_delete_a_paper(page, app):
     from playwright.sync_api import expect
 

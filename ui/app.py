@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import gradio as gr
+from gradio import utils as gradio_utils
 
 from ingest.text import clip
 from qa.answer.chain import Answer
@@ -37,6 +38,11 @@ def _e(text: str) -> str:
     return html.escape(" ".join(text.split()), quote=False)
 
 
+def _md(markdown: str) -> str:
+    """Markdown written from paper text (a report, a note): its markdown stays, any HTML in it shows as text."""
+    return html.escape(markdown, quote=False)
+
+
 def source_label(citation: Citation) -> str:
     """Plain text (a Radio choice): escaped where it is rendered into markdown."""
     p = citation.passage
@@ -51,7 +57,7 @@ def source_view(citation: Citation) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    parts = [html.escape(answer.text.strip(), quote=False)] if answer.text.strip() else []
+    parts = [_md(answer.text.strip())] if answer.text.strip() else []
     if answer.error:
         parts.append(f"⚠️ {_e(answer.error)}")
     if answer.unsupported:
@@ -143,7 +149,7 @@ def _chat_tab(backend: Backend, llm_banner: gr.Markdown):
         shown = ""
         for delta in stream:
             shown += delta
-            messages[-1] = {"role": "assistant", "content": html.escape(shown, quote=False)}
+            messages[-1] = {"role": "assistant", "content": _md(shown)}
             yield messages, turns, "", gr.update(), gr.update(), gr.update()
         answer = stream.answer
         messages[-1] = {"role": "assistant", "content": answer_markdown(answer)}
@@ -182,10 +188,10 @@ def _reports_tab(backend: Backend, llm_banner: gr.Markdown):
             return NO_REPORT, gr.update(visible=False), gr.update(), ""
         saved = backend.writer.saved(backend.library.resolve(paper_id), language)
         seed = backend.seed_note(paper_id)
-        note_text = f"#### Imported summary\n\n{seed}" if seed else "_No imported summary of this paper._"
+        note_text = f"#### Imported summary\n\n{_md(seed)}" if seed else "_No imported summary of this paper._"
         if saved is None:
             return NO_REPORT, gr.update(visible=False), note_text, ""
-        return (saved.markdown, gr.update(value=str(backend.report_file(paper_id, language)), visible=True),
+        return (_md(saved.markdown), gr.update(value=str(backend.report_file(paper_id, language)), visible=True),
                 note_text, f"Saved report, written in {saved.seconds:.0f} s by {saved.model}.")
 
     def write(paper_id, language, fresh, progress=gr.Progress()):
@@ -199,7 +205,7 @@ def _reports_tab(backend: Backend, llm_banner: gr.Markdown):
             return gr.update(), gr.update(), f"⚠️ {_e(str(exc))}", banner(str(exc))
         status = "Saved report is current (Regenerate writes a new one)." if saved else \
             f"Written in {report.seconds:.0f} s by {_e(report.model)}."
-        return (report.markdown, gr.update(value=str(backend.report_file(paper_id, language)), visible=True),
+        return (_md(report.markdown), gr.update(value=str(backend.report_file(paper_id, language)), visible=True),
                 status, gr.update())
 
     paper.change(show, [paper, lang], [report, download, note, status])
@@ -258,7 +264,8 @@ def _library_tab(backend: Backend):
         if not files:
             return gr.update(), gr.update()
         paths = [Path(f if isinstance(f, str) else f.name) for f in files]
-        outcomes = backend.add_pdfs(paths, StagedIngestProgress(len(paths), lambda f, d: progress(f, desc=d)))
+        outcomes = backend.add_pdfs(paths, StagedIngestProgress(len(paths), lambda f, d: progress(f, desc=d)),
+                                    upload_folder=Path(gradio_utils.get_upload_folder()))
         lines = []
         for o in outcomes:
             mark = "✓" if o.status in KEPT or o.status in ("unchanged", "duplicate") else "✗"
@@ -278,9 +285,10 @@ def _library_tab(backend: Backend):
         return (f"Deleted {record.paper_id}: {html.escape(record.title)}", gr.update(visible=False),
                 library_rows(backend), gr.update(value=None))
 
-    upload.upload(add, upload, [status, table]).then(lambda: None, outputs=upload)
-    delete.click(ask_confirm, paper, [status, confirm])
-    confirm.click(remove, paper, [status, confirm, table, paper])
+    # the app's own events: not endpoints for API clients (the HTTP API is /api/v1, with its own checks)
+    upload.upload(add, upload, [status, table], api_visibility="private").then(lambda: None, outputs=upload)
+    delete.click(ask_confirm, paper, [status, confirm], api_visibility="private")
+    confirm.click(remove, paper, [status, confirm, table, paper], api_visibility="private")
     return table, paper
 
 

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
-from index.library import ADDED, REPLACED, RESUMED, IngestOutcome, IngestProgress, Library
+from index.library import ADDED, FAILED, REPLACED, RESUMED, IngestOutcome, IngestProgress, Library
 from index.registry import READY, PaperRecord
+from ingest.errors import StateError
 from ingest.pdf_open import file_sha256
 from qa.answer.chain import Asker
 from qa.llm.chat import ChatModel
@@ -32,6 +33,14 @@ def safe_pdf_name(name: str) -> str:
     stem = Path(unicodedata.normalize("NFKC", name.replace("\\", "/").split("/")[-1])).stem
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:NAME_LIMIT]
     return (stem or "paper") + ".pdf"
+
+
+def _uploaded(path: Path, folder: Path) -> bool:
+    """A regular file (not a link) inside the upload folder."""
+    try:
+        return not path.is_symlink() and path.is_file() and path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
 
 
 def paper_label(record: PaperRecord) -> str:
@@ -82,6 +91,16 @@ class Backend:
     def papers(self) -> list[PaperRecord]:
         return self.library.papers()
 
+    def health(self) -> str | None:
+        """What is wrong with the library's stores, in one line, or None (cheap: two counts)."""
+        config = self.config.library
+        if not config.chroma_url and not config.index_dir.exists() and not self.papers():
+            return None  # a new, empty library
+        try:
+            return self.library.store_problem()
+        except StateError as exc:
+            return str(exc)
+
     def choices(self) -> list[tuple[str, str]]:
         """(label, paper_id) for the paper pickers."""
         return [(paper_label(r), r.paper_id) for r in self.papers() if r.status == READY]
@@ -101,13 +120,20 @@ class Backend:
             target = folder / f"{Path(name).stem}-{n}.pdf"
         return target
 
-    def add_pdfs(self, uploads: list[Path], progress: IngestProgress | None = None) -> list[IngestOutcome]:
+    def add_pdfs(self, uploads: list[Path], progress: IngestProgress | None = None,
+                 upload_folder: Path | None = None) -> list[IngestOutcome]:
         """Ingest uploaded files; each is kept (under a safe name) in the papers folder only if it became a
-        paper, so `make run` re-ingesting that folder finds the same library."""
+        paper, so `make run` re-ingesting that folder finds the same library. With `upload_folder`, only
+        regular files inside it are taken: a client naming some other path on the server is refused."""
         with self._changing:
             outcomes = []
             progress = progress or IngestProgress()
             for upload in map(Path, uploads):
+                if upload_folder is not None and not _uploaded(upload, upload_folder):
+                    outcome = IngestOutcome(Path(upload.name), FAILED, "not a file uploaded to this app: refused")
+                    progress.file_finished(outcome)
+                    outcomes.append(outcome)
+                    continue
                 target = self._upload_target(upload)
                 existed = target.exists()
                 if not existed:

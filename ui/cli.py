@@ -56,8 +56,15 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     return 1 if failed else 0
 
 
+def _warn_health(backend: Backend) -> None:
+    if problem := backend.health():
+        print(f"papers: warning: {problem}", file=sys.stderr)
+
+
 def cmd_list(args: argparse.Namespace, config: Config) -> int:
-    records = Backend(config).papers()
+    backend = Backend(config)
+    records = backend.papers()
+    _warn_health(backend)
     if args.json:
         print(json.dumps([r.to_dict() for r in records], ensure_ascii=False, indent=1))
         return 0
@@ -116,7 +123,7 @@ def cmd_llm(args: argparse.Namespace, config: Config) -> int:
             print("not running (it starts on demand with `papers ask`)")
         else:
             print(f"running: pid {state.pid}, {state.base_url}, model {state.model}"
-                  + ("" if server.status() else " (busy: not answering right now)"))
+                  + ("" if server.status() else " (busy: not answering right now)") + f"\nlog: {state.log}")
         print(f"answers come from: {llm.label}")
     return 0
 
@@ -148,12 +155,16 @@ def _stream_answer(asker, question: str, args: argparse.Namespace, history: list
 
 
 def cmd_ask(args: argparse.Namespace, config: Config) -> int:
-    answer = _stream_answer(Backend(config).asker, args.question, args, [])
+    backend = Backend(config)
+    _warn_health(backend)
+    answer = _stream_answer(backend.asker, args.question, args, [])
     return 1 if answer.error else 0
 
 
 def cmd_chat(args: argparse.Namespace, config: Config) -> int:
-    asker, history = Backend(config).asker, []
+    backend = Backend(config)
+    _warn_health(backend)
+    asker, history = backend.asker, []
     print("Ask about the papers; follow-up questions keep the context. Empty line or Ctrl-D ends.")
     while True:
         try:
@@ -381,6 +392,20 @@ def cmd_similar(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+    from index.doctor import check, open_library
+
+    library, findings = open_library(config.library, args.repair)
+    findings += check(library, args.repair)
+    for f in findings:
+        print(f"{f.paper_id:<18} {f.problem}" + (f" -> {f.repair}" if f.repair else ""))
+    if not findings:
+        print(f"all {len(library.papers())} papers are consistent: registry, chunk store and parsed files agree")
+    elif not args.repair and any(f.repair for f in findings):
+        print("`papers doctor --repair` repairs what can be repaired")
+    return 1 if not args.repair and any(f.repair for f in findings) else 0
+
+
 def cmd_ui(args: argparse.Namespace, config: Config) -> int:
     from .app import serve
 
@@ -470,6 +495,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("doctor", help="check that registry, chunk store and parsed papers agree; --repair fixes them")
+    p.add_argument("--repair", action="store_true", help="re-index, re-register or delete what does not agree")
+    p.set_defaults(func=cmd_doctor)
 
     llm = sub.add_parser("llm", help="the local LLM server (one per user, shared by every library)")
     actions = llm.add_subparsers(dest="action", required=True)

@@ -22,6 +22,8 @@ from .citations import Citation, citations_for, unsupported_numbers
 from .names import unknown_names
 from .prompts import NOT_MENTIONED, REFUSAL, answer_messages, condense_messages, is_refusal
 
+MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
+
 
 @dataclass
 class Answer:
@@ -83,6 +85,9 @@ class Asker:
         question = question.strip()
         if not question:
             raise PapersError("the question is empty")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise PapersError(f"the question has {len(question):,} characters, more than {MAX_QUESTION_CHARS:,}; ask "
+                              "it shorter (to find papers like a long text: `papers similar --text`)")
         history = history or []
         lang = lang or language_of(question)
         started = time.perf_counter()
@@ -119,6 +124,9 @@ class Asker:
                     answer.timings.setdefault("first_token_s", time.perf_counter() - started)
                     answer.text += delta
                     yield delta
+                if not answer.text.strip():
+                    raise LLMUnavailable(f"The LLM ({self.chat.label}) returned no text; the prompt may not fit its "
+                                         "context window (PAPERS_LLM_CONTEXT), see its log (`papers llm status`).")
                 answer.refused = is_refusal(answer.text)
                 answer.unsupported = unsupported_numbers(answer.text, answer.passages)
             except LLMUnavailable as exc:

@@ -13,7 +13,7 @@ from typing import Any
 from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.paper import Paper
-from ingest.text import NUMBER, normalized, numbers_in, split_sentences, tokenize
+from ingest.text import NUMBER, looks_like_instruction, normalized, numbers_in, split_sentences, tokenize
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 QUOTE_CHARS = 320
@@ -89,7 +89,8 @@ def best_quote(passage: Passage, query: str) -> str:
     """The sentence of the passage that shares most terms with the query (question + answer)."""
     if passage.kind == ChunkKind.TABLE:  # its caption: the markdown cells are not the page's text order
         return passage.text.split("\n|", 1)[0][:QUOTE_CHARS].strip()
-    sentences = [s for s in split_sentences(passage.text) if len(s) > 20] or [passage.text]
+    sentences = [s for s in split_sentences(passage.text) if len(s) > 20 and not looks_like_instruction(s)] \
+        or [passage.text]
     terms = set(tokenize(query))
     best = max(sentences, key=lambda sentence: _support(terms, sentence))
     if len(best) > QUOTE_CHARS:

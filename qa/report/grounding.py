@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from index.schema import Passage
 from ingest.paper import Paper
-from ingest.text import normalized, numbers_in, split_sentences, tokenize
+from ingest.text import looks_like_instruction, normalized, numbers_in, split_sentences, tokenize
 
 from ..answer.citations import Citation, best_quote, quote_page
 
@@ -93,7 +93,7 @@ def ground(text: str, passages: list[Passage], paper: Paper | None, known: set[s
             plain = _CITE.sub("", sentence).strip()
             if len(plain) < 4:
                 continue
-            if unsupported(plain, known):
+            if unsupported(plain, known) or looks_like_instruction(plain):
                 dropped.append(plain)
                 continue
             kept.append((plain, [n for n in dict.fromkeys(numbers) if 1 <= n <= len(passages)]))

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ingest.paper import BlockKind, Paper, Reference
-from ingest.text import split_sentences
+from ingest.text import looks_like_instruction, split_sentences
 
 _NUMBERED = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
 _YEAR = re.compile(r"(?<![\d.:/])((?:19[5-9]|20[0-4])\d[a-z]?)(?![\d.]\d)")
@@ -80,6 +80,8 @@ def key_references(paper: Paper, top: int = 5, contexts: int = 2) -> list[KeyRef
     use_numbers = sum(len(v) for v in numbered.values()) > author_year
     ranked: list[KeyReference] = []
     for ref in refs:
+        if looks_like_instruction(ref.text):
+            continue  # a "reference" that talks to the model is not one to recommend
         if use_numbers:
             label = f"[{ref.number}]"
             cites = lambda s, n=ref.number: n in _numbered_counts(s, len(refs))  # noqa: E731

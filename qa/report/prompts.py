@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from index.schema import Passage
 
-from ..answer.prompts import format_passages
+from ..answer.prompts import defuse, format_passages
 from ..llm.chat import Message, message
 
 
@@ -183,8 +183,8 @@ def key_reference_messages(title: str, entries: list[tuple[str, list[str]]], lan
     """entries: (reference text, citing sentences) in order."""
     blocks = []
     for number, (reference, contexts) in enumerate(entries, start=1):
-        cited = "\n".join(f'   Cited as: "{c[:300]}"' for c in contexts) or "   (no citing sentence found)"
-        blocks.append(f"{number}. {reference[:200]}\n{cited}")
+        cited = "\n".join(f'   Cited as: "{defuse(c)[:300]}"' for c in contexts) or "   (no citing sentence found)"
+        blocks.append(f"{number}. {defuse(reference)[:200]}\n{cited}")
     return [message("user", KEY_REFERENCES[lang].format(
         title=title, entries="\n".join(blocks)))]
 

@@ -23,10 +23,10 @@ from index.schema import Passage, synthetic_passage
 from ingest.chunking import ChunkKind
 from ingest.errors import PapersError
 from ingest.paper import Paper
-from ingest.text import clip, language_of, normalized, numbers_in, split_sentences
+from ingest.text import clip, language_of, looks_like_instruction, normalized, numbers_in, split_sentences
 
 from ..answer.citations import Citation, best_quote, quote_page
-from ..answer.prompts import focus
+from ..answer.prompts import defuse, focus
 from ..llm.chat import ChatModel
 from ..retrieval.search import RRF_K, Retriever, fuse
 from .cost_facts import LABELS, cost_facts, unstated
@@ -121,14 +121,45 @@ def load_report(folder: Path, paper_id: str, lang: str) -> Report | None:
         return None  # an old or damaged file: regenerate
 
 
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def save_report(folder: Path, report: Report) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     markdown, meta = report_paths(folder, report.paper_id, report.lang)
-    for path, text in ((markdown, report.markdown), (meta, json.dumps(report.to_dict(), ensure_ascii=False))):
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+    _write_atomic(markdown, report.markdown)
+    _write_atomic(meta, json.dumps(report.to_dict(), ensure_ascii=False))
     return markdown
+
+
+class FinishedSections:
+    """The sections of a report being written, saved as each one finishes, so a run that fails (the LLM
+    went away, the process was killed) resumes where it stopped instead of starting over."""
+
+    def __init__(self, folder: Path, paper_id: str, lang: str, sha256: str):
+        self.path, self.sha256 = folder / f"{paper_id}.{lang}.partial.json", sha256
+
+    def load(self) -> dict[int, ReportSection]:
+        try:
+            data = json.loads(self.path.read_text())
+            if data["paper_sha256"] != self.sha256:
+                return {}  # written from another version of the paper
+            return {s["number"]: ReportSection(**{**s, "citations": [Citation.from_dict(c) for c in s["citations"]]})
+                    for s in data["sections"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+    def save(self, sections: list[ReportSection]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"paper_sha256": self.sha256, "sections": [
+            {**asdict(s), "citations": [c.to_dict() for c in s.citations]} for s in sections]}
+        _write_atomic(self.path, json.dumps(data, ensure_ascii=False))
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 def _numbers_of(passages: list[Passage], paper: Paper) -> set[str]:
@@ -184,27 +215,27 @@ class ReportWriter:
         record = self.library.resolve(key)
         paper = self.library.parsed(record.paper_id)
         progress = progress or (lambda done, total, what: None)
-        started = time.perf_counter()
-        steps: list[tuple[str, Callable[[], ReportSection]]] = [
-            (HEADINGS["en"][n - 1], lambda n=n: self._cited_section(SECTIONS[n], paper, lang))
-            for n in (1, 2, 3)]
-        steps += [(HEADINGS["en"][3], lambda: self._limitations(paper, lang)),
-                  (HEADINGS["en"][4], lambda: self._cited_section(SECTIONS[5], paper, lang)),
-                  (HEADINGS["en"][5], lambda: self._costs(paper, lang)),
-                  (HEADINGS["en"][6], lambda: self._references(paper, lang)),
-                  (HEADINGS["en"][7], lambda: self._tweet(paper, lang))]
+        steps: dict[int, Callable[[], ReportSection]] = {
+            n: (lambda n=n: self._cited_section(SECTIONS[n], paper, lang)) for n in (1, 2, 3, 5)}
+        steps.update({4: lambda: self._limitations(paper, lang), 6: lambda: self._costs(paper, lang),
+                      7: lambda: self._references(paper, lang), 8: lambda: self._tweet(paper, lang)})
+        finished = FinishedSections(self.folder, paper.paper_id, lang, record.sha256)
+        done = finished.load()
         sections = []
-        for done, (what, step) in enumerate(steps):
-            progress(done, len(steps), what)
-            section_started = time.perf_counter()
-            section = step()
-            section.seconds = round(time.perf_counter() - section_started, 2)
-            sections.append(section)
-        progress(len(steps), len(steps), "done")
+        for number in range(1, 9):
+            progress(number - 1, 8, HEADINGS["en"][number - 1])
+            if number not in done:
+                section_started = time.perf_counter()
+                done[number] = steps[number]()
+                done[number].seconds = round(time.perf_counter() - section_started, 2)
+            sections.append(done[number])
+            finished.save(sections)
+        progress(8, 8, "done")
         report = Report(paper.paper_id, paper.arxiv_id, paper.title, paper.url or Path(record.source).name, lang,
                         sections, self.chat.label, record.sha256, time.time(),
-                        round(time.perf_counter() - started, 2))
+                        round(sum(s.seconds for s in sections), 2))
         save_report(self.folder, report)
+        finished.clear()
         return report
 
     # ---- retrieval -------------------------------------------------------------------------
@@ -317,7 +348,7 @@ class ReportWriter:
         return ReportSection(7, HEADINGS[lang][6], "\n".join(lines), citations)
 
     def _tweet(self, paper: Paper, lang: str) -> ReportSection:
-        abstract = focus(paper.abstract, paper.title, 1200) if paper.abstract else paper.title
+        abstract = defuse(focus(paper.abstract, paper.title, 1200)) if paper.abstract else paper.title
         known = numbers_in(f"{paper.title} {abstract}")  # the tweet is written from the abstract
         limit = TWEET_LIMIT - 20  # ask for less: small models overshoot
         tweet = " ".join(self._chat(tweet_messages(paper.title, abstract, lang, limit)).split()).strip('"「」 ')
@@ -327,6 +358,7 @@ class ReportWriter:
             shorter = self._chat(shorter_tweet_messages(tweet, limit, lang))
             tweet = " ".join(shorter.split()).strip('"「」 ') or tweet
         # a sentence about the tweet itself ("研究者向けの日本語のツイートです") is the model talking to us
-        dropped = [s for s in split_sentences(tweet) if unsupported(s, known) or re.search(r"ツイート|tweet", s, re.I)]
+        dropped = [s for s in split_sentences(tweet) if unsupported(s, known) or looks_like_instruction(s)
+                   or re.search(r"ツイート|tweet", s, re.I)]
         tweet = " ".join(s for s in split_sentences(tweet) if s not in dropped) or paper.title
         return ReportSection(8, HEADINGS[lang][7], tighten(tweet), dropped=dropped)

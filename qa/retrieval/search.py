@@ -86,6 +86,7 @@ class Retriever:
         """The k best passages; `paper_keys` (ids or title fragments) or `paper_ids` narrow the search,
         else the papers the question names do."""
         scope = paper_ids or self.scope(question, paper_keys) or None
+        listed = self.library.ready_ids()  # chunks of no listed paper (orphans of a lost registry) never answer
         dense = self.dense(question, POOL, scope, kinds)
         lexical = self.lexical(question, POOL, scope, kinds)
         hits = {h.chunk_id: h for h in dense}
@@ -95,7 +96,7 @@ class Retriever:
         passages: list[Passage] = []
         for chunk_id, score in fused:
             hit = hits.get(chunk_id)
-            if hit is None:
+            if hit is None or hit.paper_id not in listed:
                 continue
             if any(p.paper_id == hit.paper_id and similar(p.text, hit.text) for p in passages):
                 continue

@@ -1,0 +1,266 @@
+"""Retrieval benchmark: this project's retrieval next to the plain pipeline a user would build instead,
+on the same PDFs and questions, in one run, with ablations.
+
+Systems
+- `app`: the project's retrieval as the app uses it (`qa.retrieval.search.Retriever` over a library
+  ingested with `papers ingest`: layout-aware section chunks, dense e5 + BM25 fused, scoped).
+- `dense`, `bm25`: the app's retriever with one half switched off; further `app-*` rows switch off one
+  change each (see RetrievalOptions).
+- `peer-320`, `peer-480`: the llama-index starter: PyMuPDF page text, `SentenceSplitter(chunk_size=N,
+  chunk_overlap=50)`, `VectorStoreIndex`, the same e5 model with the same `query: ` / `passage: ` prefixes,
+  dense only.
+
+Scoring (the question format's rules): a hit is a retrieved passage from one of the question's papers
+that contains one of its facts. For each system: hit@1, hit@5, MRR@10 and paper hit@5, per language, kind,
+intent and split (tune / holdout), and the prompt tokens the top passages cost (the LLM's own tokenizer on
+the text the LLM would get). Because a bigger chunk finds more by being bigger, systems are also compared
+at equal prompt tokens: hit@budget takes passages in rank order while they fit the budget.
+
+Writes JSON to bench/results/retrieval.json. The library is kept in bench/results/library (ingest is
+incremental); embeddings of the peer's chunks are cached in bench/results/cache.
+usage: python bench/retrieval.py [--questions FILE ...] [--systems NAME ...] [--k 10]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from index.embedder import Embedder  # noqa: E402
+from index.library import Library  # noqa: E402
+from ingest.chunking import ChunkKind  # noqa: E402
+from ingest.text import fold  # noqa: E402
+from qa.answer.evaluate import Question, load_questions  # noqa: E402
+from qa.answer.prompts import focus  # noqa: E402
+from qa.retrieval.search import RetrievalOptions, Retriever  # noqa: E402
+from ui.config import Config, pin_offline_env  # noqa: E402
+
+SHARED = Path(os.environ.get("PAPERS_SHARED", ROOT.parent / "shared"))
+PDF_DIRS = [SHARED / "corpus" / "pdf", SHARED / "corpus" / "seedpapers"]
+RESULTS = ROOT / "bench" / "results"
+BUDGETS = (600, 1200, 2400)  # prompt tokens of passages: about 1, 2 and 4 of the app's focused passages
+
+
+class Tokens:
+    """Prompt tokens as the local LLM counts them (the GGUF's vocabulary, loaded without weights)."""
+
+    def __init__(self, model_path: Path):
+        from llama_cpp import Llama
+
+        self.model = Llama(model_path=str(model_path), vocab_only=True, verbose=False)
+
+    def __call__(self, text: str) -> int:
+        return len(self.model.tokenize(text.encode(), add_bos=False))
+
+
+class CachedEmbedder:
+    """The project's e5 embedder with an on-disk cache by text, so repeated runs embed only new chunks."""
+
+    def __init__(self, embedder: Embedder, path: Path):
+        self.embedder, self.path = embedder, path
+        self.cache: dict[str, np.ndarray] = {}
+        if path.exists():
+            with np.load(path) as data:
+                self.cache = dict(zip(data["keys"].tolist(), data["vectors"]))
+        self.added = 0
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.sha1(("passage: " + t).encode()).hexdigest() for t in texts]
+        missing = [i for i, key in enumerate(keys) if key not in self.cache]
+        order = sorted(missing, key=lambda i: len(texts[i]))
+        for start in range(0, len(order), 64):
+            batch = order[start:start + 64]
+            for i, vector in zip(batch, self.embedder.embed_passages([texts[i] for i in batch])):
+                self.cache[keys[i]] = vector
+        self.added += len(missing)
+        return np.array([self.cache[key] for key in keys], dtype=np.float32)
+
+    def save(self) -> None:
+        if self.added:
+            keys = list(self.cache)
+            np.savez(self.path, keys=np.array(keys), vectors=np.array([self.cache[k] for k in keys]))
+
+
+# ---- the systems ------------------------------------------------------------------------------------------------
+class AppSystem:
+    """The project's retriever; the prompt text of a passage is what the answer prompt would hold."""
+
+    def __init__(self, library: Library, options: RetrievalOptions):
+        self.retriever = Retriever(library, options)
+
+    def search(self, question: str, k: int) -> list[tuple[str, str, str]]:
+        return [(p.arxiv_id or p.paper_id, p.text, p.text if p.kind == ChunkKind.TABLE else focus(p.text, question))
+                for p in self.retriever.search(question, k)]
+
+
+class PeerSystem:
+    """The llama-index starter pipeline over PyMuPDF page text, dense only, the same e5 model."""
+
+    def __init__(self, pdfs: list[Path], chunk_size: int, embedder: CachedEmbedder):
+        import pymupdf
+        from llama_index.core import Document, VectorStoreIndex
+        from llama_index.core.embeddings import BaseEmbedding
+        from llama_index.core.node_parser import SentenceSplitter
+
+        class E5(BaseEmbedding):
+            def _get_query_embedding(self, query: str) -> list[float]:
+                return embedder.embedder.embed_queries([query])[0].tolist()
+
+            async def _aget_query_embedding(self, query: str) -> list[float]:
+                return self._get_query_embedding(query)
+
+            def _get_text_embedding(self, text: str) -> list[float]:
+                return embedder.passages([text])[0].tolist()
+
+            def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+                return embedder.passages(texts).tolist()
+
+        documents = []
+        for pdf in pdfs:
+            with pymupdf.open(pdf) as doc:
+                for number, page in enumerate(doc, 1):
+                    documents.append(Document(text=page.get_text(), metadata={"arxiv_id": pdf.stem, "page": number},
+                                              excluded_embed_metadata_keys=["arxiv_id", "page"],
+                                              excluded_llm_metadata_keys=["arxiv_id", "page"]))
+        splitter = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=50)
+        self.index = VectorStoreIndex.from_documents(documents, transformations=[splitter], embed_model=E5(),
+                                                     show_progress=False)
+        self.chunks = len(self.index.docstore.docs)
+
+    def search(self, question: str, k: int) -> list[tuple[str, str, str]]:
+        nodes = self.index.as_retriever(similarity_top_k=k).retrieve(question)
+        return [(n.node.metadata["arxiv_id"], n.node.get_content(), n.node.get_content()) for n in nodes]
+
+
+# ---- scoring ----------------------------------------------------------------------------------------------------
+def _holds(text: str, facts: list[str]) -> bool:
+    folded = fold(text)
+    return any(fold(f) in folded for f in facts)
+
+
+def score_question(q: Question, hits: list[tuple[str, str, str]], tokens: Tokens) -> dict:
+    relevant = [paper in q.papers and (_holds(text, q.facts) if q.facts else True) for paper, text, _ in hits]
+    seen = [paper in q.papers and (_holds(prompt, q.facts) if q.facts else True) for paper, _, prompt in hits]
+    rank = next((i + 1 for i, ok in enumerate(relevant) if ok), None)
+    costs = [tokens(prompt) for _, _, prompt in hits]
+    record = {"rank": rank, "paper_rank": next((i + 1 for i, (p, _, _) in enumerate(hits) if p in q.papers), None),
+              "seen_rank": next((i + 1 for i, ok in enumerate(seen) if ok), None),
+              "tokens@5": sum(costs[:5])}
+    for budget in BUDGETS:
+        used, hit = 0, False
+        for ok, cost in zip(seen, costs):
+            if used + cost > budget:
+                break
+            used += cost
+            hit = hit or ok
+        record[f"hit@{budget}tok"] = hit
+    return record
+
+
+def summarize(records: list[dict]) -> dict:
+    def share(values):
+        return round(sum(values) / len(values), 3) if values else None
+
+    return {"n": len(records),
+            "hit@1": share([r["rank"] == 1 for r in records]),
+            "hit@5": share([r["rank"] is not None and r["rank"] <= 5 for r in records]),
+            "hit@10": share([r["rank"] is not None for r in records]),
+            "mrr@10": round(statistics.fmean([1 / r["rank"] if r["rank"] else 0 for r in records]), 3),
+            "paper_hit@5": share([r["paper_rank"] is not None and r["paper_rank"] <= 5 for r in records]),
+            "prompt_hit@5": share([r["seen_rank"] is not None and r["seen_rank"] <= 5 for r in records]),
+            "tokens@5_mean": round(statistics.fmean([r["tokens@5"] for r in records])),
+            **{f"hit@{b}tok": share([r[f"hit@{b}tok"] for r in records]) for b in BUDGETS}}
+
+
+def breakdown(records: list[dict], questions: list[Question]) -> dict:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for record, q in zip(records, questions):
+        groups["all"].append(record)
+        groups[f"lang={q.lang}"].append(record)
+        groups[f"kind={q.kind}"].append(record)
+        groups[f"intent={q.intent or '-'}"].append(record)
+        groups[f"split={q.split or '-'}"].append(record)
+    return {name: summarize(rows) for name, rows in sorted(groups.items())}
+
+
+# ---- the run ----------------------------------------------------------------------------------------------------
+def app_library(config: Config, pdfs: list[Path], embedder: Embedder) -> Library:
+    library = Library(config.library)
+    library._embedder = embedder
+    started = time.perf_counter()
+    outcomes = library.ingest(pdfs)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        sys.exit("ingest failed: " + "; ".join(f"{o.path.name}: {o.message}" for o in failed))
+    print(f"library: {len(library.papers())} papers, {library.store.count()} chunks "
+          f"({time.perf_counter() - started:.0f} s ingest)", file=sys.stderr)
+    return library
+
+
+SYSTEMS = {  # name -> options of the app's retriever (peers are built separately)
+    "app": RetrievalOptions(),
+    "dense": RetrievalOptions(lexical=False),
+    "bm25": RetrievalOptions(dense=False),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=Path, nargs="*",
+                        default=[ROOT / "bench" / "questions" / "dev.jsonl", SHARED / "eval" / "questions.jsonl"])
+    parser.add_argument("--systems", nargs="*", default=[*SYSTEMS, "peer-320", "peer-480"])
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--home", type=Path, default=RESULTS / "library", help="the benchmark's library")
+    args = parser.parse_args()
+
+    pin_offline_env()
+    config = Config.from_env({**os.environ, "PAPERS_HOME": str(args.home)})
+    pdfs = sorted(p for folder in PDF_DIRS for p in folder.glob("*.pdf"))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "cache").mkdir(exist_ok=True)
+    embedder = Embedder(config.library.embed_model)
+    cached = CachedEmbedder(embedder, RESULTS / "cache" / "peer-embeddings.npz")
+    tokens = Tokens(config.llm.models_dir / config.llm.model_file)
+    library = app_library(config, pdfs, embedder)
+
+    result: dict = {"pdfs": len(pdfs), "k": args.k, "question_files": {}, "systems": {}}
+    sets = {path.stem: [q for q in load_questions(path) if q.kind != "none"] for path in args.questions}
+    for name in args.systems:
+        started = time.perf_counter()
+        if name.startswith("peer-"):
+            system = PeerSystem(pdfs, int(name.split("-")[1]), cached)
+            cached.save()
+            built = {"chunks": system.chunks, "build_s": round(time.perf_counter() - started, 1)}
+        else:
+            system, built = AppSystem(library, SYSTEMS[name]), {"chunks": library.store.count()}
+        result["systems"][name] = {**built, "sets": {}}
+        for set_name, questions in sets.items():
+            searched = time.perf_counter()
+            records = [score_question(q, system.search(q.question, args.k), tokens) for q in questions]
+            per_query = (time.perf_counter() - searched) / max(len(questions), 1)
+            result["systems"][name]["sets"][set_name] = {
+                "search_ms_mean": round(per_query * 1000, 1), **breakdown(records, questions),
+                "misses": [q.id for q, r in zip(questions, records) if not r["rank"] or r["rank"] > 5]}
+            top = result["systems"][name]["sets"][set_name]["all"]
+            print(f"{name:<14} {set_name:<10} hit@1 {top['hit@1']:.3f}  hit@5 {top['hit@5']:.3f}  "
+                  f"mrr {top['mrr@10']:.3f}  hit@1200tok {top['hit@1200tok']:.3f}  "
+                  f"tokens@5 {top['tokens@5_mean']}", file=sys.stderr, flush=True)
+    result["question_files"] = {name: len(qs) for name, qs in sets.items()}
+    out = RESULTS / "retrieval.json"
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    print(f"written: {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
