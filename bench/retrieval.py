@@ -3,12 +3,13 @@ on the same PDFs and questions, in one run, with ablations.
 
 Systems
 - `app`: the project's retrieval as the app uses it (`qa.retrieval.search.Retriever` over a library
-  ingested with `papers ingest`: layout-aware section chunks, dense e5 + BM25 fused, scoped).
-- `dense`, `bm25`: the app's retriever with one half switched off; further `app-*` rows switch off one
-  change each (see RetrievalOptions).
+  ingested with `papers ingest`: layout-aware section chunks, dense e5 + BM25 fused, scoped; a Japanese
+  question also searched in the English the local LLM rewrites it to, as `Asker.search_query` does).
+- `app-no-llm`: the same without the rewrite (what the app does while the LLM is down).
+- `dense`, `bm25` and `try-*`: the app's retriever with one part switched off or changed (RetrievalOptions).
 - `peer-320`, `peer-480`: the llama-index starter: PyMuPDF page text, `SentenceSplitter(chunk_size=N,
   chunk_overlap=50)`, `VectorStoreIndex`, the same e5 model with the same `query: ` / `passage: ` prefixes,
-  dense only.
+  dense only. `peer-480-rewrite` searches the app's English rewrite instead of the question.
 
 Scoring (the question format's rules): a hit is a retrieved passage from one of the question's papers
 that contains one of its facts. For each system: hit@1, hit@5, MRR@10 and paper hit@5, per language, kind,
@@ -17,7 +18,8 @@ the text the LLM would get). Because a bigger chunk finds more by being bigger, 
 at equal prompt tokens: hit@budget takes passages in rank order while they fit the budget.
 
 Writes JSON to bench/results/retrieval.json. The library is kept in bench/results/library (ingest is
-incremental); embeddings of the peer's chunks are cached in bench/results/cache.
+incremental); embeddings of the peer's chunks and the LLM's rewrites are cached in bench/results/cache
+(the rewrites by model and question: the local LLM is started only for new ones).
 usage: python bench/retrieval.py [--questions FILE ...] [--systems NAME ...] [--k 10]
 """
 from __future__ import annotations
@@ -41,8 +43,10 @@ from index.embedder import Embedder  # noqa: E402
 from index.library import Library  # noqa: E402
 from ingest.chunking import ChunkKind  # noqa: E402
 from ingest.text import fold  # noqa: E402
+from qa.answer.chain import Asker  # noqa: E402
 from qa.answer.evaluate import Question, load_questions  # noqa: E402
 from qa.answer.prompts import focus  # noqa: E402
+from qa.llm.chat import ChatModel  # noqa: E402
 from qa.retrieval.search import RetrievalOptions, Retriever  # noqa: E402
 from ui.config import Config, pin_offline_env  # noqa: E402
 
@@ -92,22 +96,42 @@ class CachedEmbedder:
             np.savez(self.path, keys=np.array(keys), vectors=np.array([self.cache[k] for k in keys]))
 
 
+class Rewrites:
+    """The English search query the app's LLM writes for each question (`Asker.search_query`), cached."""
+
+    def __init__(self, asker: Asker, path: Path):
+        self.asker, self.path = asker, path
+        self.model = asker.chat.label
+        self.cache: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        self.times: list[float] = []
+
+    def __call__(self, question: str) -> str:
+        key = hashlib.sha1(f"{self.model}\n{question}".encode()).hexdigest()
+        if key not in self.cache:
+            started = time.perf_counter()
+            self.cache[key] = self.asker.search_query(question, [])
+            self.times.append(time.perf_counter() - started)
+            self.path.write_text(json.dumps(self.cache, ensure_ascii=False, indent=0))
+        return self.cache[key]
+
+
 # ---- the systems ------------------------------------------------------------------------------------------------
 class AppSystem:
     """The project's retriever; the prompt text of a passage is what the answer prompt would hold."""
 
-    def __init__(self, library: Library, options: RetrievalOptions):
-        self.retriever = Retriever(library, options)
+    def __init__(self, library: Library, options: RetrievalOptions, rewrites: Rewrites):
+        self.retriever, self.rewrites = Retriever(library, options), rewrites
 
     def search(self, question: str, k: int) -> list[tuple[str, str, str]]:
-        return [(p.arxiv_id or p.paper_id, p.text, p.text if p.kind == ChunkKind.TABLE else focus(p.text, question))
-                for p in self.retriever.search(question, k)]
+        rewrite = self.rewrites(question) if self.retriever.options.rewrite else question
+        return [(p.arxiv_id or p.paper_id, p.text, p.text if p.kind == ChunkKind.TABLE else focus(p.text, rewrite))
+                for p in self.retriever.search(question, k, rewrite=rewrite)]
 
 
 class PeerSystem:
     """The llama-index starter pipeline over PyMuPDF page text, dense only, the same e5 model."""
 
-    def __init__(self, pdfs: list[Path], chunk_size: int, embedder: CachedEmbedder):
+    def __init__(self, pdfs: list[Path], chunk_size: int, embedder: CachedEmbedder, rewrites: Rewrites | None):
         import pymupdf
         from llama_index.core import Document, VectorStoreIndex
         from llama_index.core.embeddings import BaseEmbedding
@@ -137,9 +161,11 @@ class PeerSystem:
         self.index = VectorStoreIndex.from_documents(documents, transformations=[splitter], embed_model=E5(),
                                                      show_progress=False)
         self.chunks = len(self.index.docstore.docs)
+        self.rewrites = rewrites
 
     def search(self, question: str, k: int) -> list[tuple[str, str, str]]:
-        nodes = self.index.as_retriever(similarity_top_k=k).retrieve(question)
+        query = self.rewrites(question) if self.rewrites else question
+        nodes = self.index.as_retriever(similarity_top_k=k).retrieve(query)
         return [(n.node.metadata["arxiv_id"], n.node.get_content(), n.node.get_content()) for n in nodes]
 
 
@@ -210,8 +236,13 @@ def app_library(config: Config, pdfs: list[Path], embedder: Embedder) -> Library
 
 SYSTEMS = {  # name -> options of the app's retriever (peers are built separately)
     "app": RetrievalOptions(),
+    "app-no-llm": RetrievalOptions(rewrite=False),
     "dense": RetrievalOptions(lexical=False),
-    "bm25": RetrievalOptions(dense=False),
+    "bm25": RetrievalOptions(dense=False, lexical_weight_ja=1.0),
+    "try-no-llm-ja-bm25": RetrievalOptions(rewrite=False, lexical_weight_ja=1.0),  # before this change
+    "try-pool-60": RetrievalOptions(pool=60),
+    "try-no-follow-paper": RetrievalOptions(follow_paper=0),
+    "try-follow-paper-3": RetrievalOptions(follow_paper=3),
 }
 
 
@@ -219,8 +250,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, nargs="*",
                         default=[ROOT / "bench" / "questions" / "dev.jsonl", SHARED / "eval" / "questions.jsonl"])
-    parser.add_argument("--systems", nargs="*", default=[*SYSTEMS, "peer-320", "peer-480"])
+    parser.add_argument("--systems", nargs="*", default=[*SYSTEMS, "peer-320", "peer-480", "peer-480-rewrite"])
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--sets", nargs="*", help="only these question files (by stem)")
     parser.add_argument("--home", type=Path, default=RESULTS / "library", help="the benchmark's library")
     args = parser.parse_args()
 
@@ -233,22 +265,25 @@ def main() -> None:
     cached = CachedEmbedder(embedder, RESULTS / "cache" / "peer-embeddings.npz")
     tokens = Tokens(config.llm.models_dir / config.llm.model_file)
     library = app_library(config, pdfs, embedder)
+    rewrites = Rewrites(Asker(library, ChatModel(config.llm)), RESULTS / "cache" / "rewrites.json")
 
     result: dict = {"pdfs": len(pdfs), "k": args.k, "question_files": {}, "systems": {}}
-    sets = {path.stem: [q for q in load_questions(path) if q.kind != "none"] for path in args.questions}
+    sets = {path.stem: [q for q in load_questions(path) if q.kind != "none"] for path in args.questions
+            if not args.sets or path.stem in args.sets}
     for name in args.systems:
         started = time.perf_counter()
         if name.startswith("peer-"):
-            system = PeerSystem(pdfs, int(name.split("-")[1]), cached)
+            system = PeerSystem(pdfs, int(name.split("-")[1]), cached, rewrites if name.endswith("-rewrite") else None)
             cached.save()
             built = {"chunks": system.chunks, "build_s": round(time.perf_counter() - started, 1)}
         else:
-            system, built = AppSystem(library, SYSTEMS[name]), {"chunks": library.store.count()}
+            system, built = AppSystem(library, SYSTEMS[name], rewrites), {"chunks": library.store.count()}
         result["systems"][name] = {**built, "sets": {}}
         for set_name, questions in sets.items():
             searched = time.perf_counter()
             records = [score_question(q, system.search(q.question, args.k), tokens) for q in questions]
-            per_query = (time.perf_counter() - searched) / max(len(questions), 1)
+            per_query = (time.perf_counter() - searched - sum(rewrites.times)) / max(len(questions), 1)
+            rewrites.times.clear()
             result["systems"][name]["sets"][set_name] = {
                 "search_ms_mean": round(per_query * 1000, 1), **breakdown(records, questions),
                 "misses": [q.id for q, r in zip(questions, records) if not r["rank"] or r["rank"] > 5]}

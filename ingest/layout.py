@@ -43,11 +43,15 @@ class LayoutBox:
     hashes: int = 0  # markdown heading depth for headers (font-size rank), 0 otherwise
 
 
+_PLACEHOLDER = re.compile(r"^\[(?:figure|picture|image)[^\]]{0,20}\]$", re.I)  # "[Figure 51]" where a figure was
+
+
 def clean_text(text: str) -> str:
-    """Markdown emphasis and HTML bits out, ligatures folded (NFKC), whitespace collapsed."""
+    """Markdown emphasis and HTML bits out, ligatures folded (NFKC), whitespace collapsed, figure
+    placeholder lines dropped."""
     text = unicodedata.normalize("NFKC", _ITALIC.sub(r"\1", _MARKUP.sub("", text))).replace("<br>", " ")
     lines = [_SPACES.sub(" ", line).strip().removeprefix("> ") for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)
+    return "\n".join(line for line in lines if line and not _PLACEHOLDER.match(line))
 
 
 def layout_boxes(doc: pymupdf.Document, on_page: Callable[[int], None] | None = None,

@@ -40,14 +40,44 @@ def heading_depth(title: str) -> int | None:
     match = _NUMBERED.match(title)
     if not match or len(title) > 150:
         return None
-    number = match.group(1)
+    number, rest = match.group(1), match.group(2).replace(" ", "")
     if number.isalpha() and not re.match(r"^[A-H]\.?\s+[A-Z]", title):
         return None  # "A model..." is a sentence, "A Appendix" / "B. Details" is a heading
+    if sum(c.isalpha() for c in rest) < 0.5 * len(rest):
+        return None  # "0 300 600 900 1200": a figure's axis, not section 0
     return number.count(".") + 1
 
 
-def _is_heading(box: LayoutBox) -> bool:
+_NOT_A_HEADING_START = re.compile(r"^(?:table|tab\.|figure|fig\.|algorithm|listing|q:|a:)\s*\S|^[\[(•·*-]", re.I)
+_CODE = re.compile(r"[`{}<>=|\\#]|‘‘|’’|:=|\w\(\w*\)")
+_TEMPLATE_LABEL = re.compile(r"^(?:prompts?|options?|questions?|answers?|inputs?|outputs?|responses?|examples?|"
+                             r"instructions?|system|user|assistant|solution|reasoning)\s*:?$", re.I)
+
+
+def looks_like_heading(text: str) -> bool:
+    """What the layout engine labels a heading, checked: figure axis labels ("0 300 600 900"), code lines,
+    prompt-template labels ("PROMPT", "OPTIONS"), captions and sentence fragments set in bold are not
+    section headings (they fragment the section tree and make its paths lie)."""
+    text = " ".join(text.split())
+    if not text or len(text) > 150 or _NOT_A_HEADING_START.match(text):
+        return False
+    if heading_depth(text) or _TOP_LEVEL.match(text) or is_reference_heading(text):
+        return True  # numbered: "C. An Example of Using `exfalso`" may quote code
+    if _CODE.search(text):
+        return False
+    letters = sum(c.isalpha() for c in text)
+    return (letters >= 0.6 * len(text.replace(" ", "")) and not _TEMPLATE_LABEL.match(text)
+            and not text.endswith((".", ",", ";", ":")) and len(text.split()) <= 14
+            and (text[0].isupper() or not text[0].isascii()))
+
+
+def _is_header(box: LayoutBox) -> bool:
+    """Set as a header (a title line "KIMI K1.5:" too); `_is_heading` if it can head a section."""
     return box.kind in HEADER_CLASSES and len(box.text) <= 200
+
+
+def _is_heading(box: LayoutBox) -> bool:
+    return _is_header(box) and looks_like_heading(box.text)
 
 
 def _top_hashes(boxes: list[LayoutBox]) -> int:
@@ -64,7 +94,7 @@ def _find_title(boxes: list[LayoutBox]) -> int | None:
             return i
     for i in first_page:
         text = boxes[i].text
-        if _is_heading(boxes[i]) and not _ABSTRACT.match(text) and heading_depth(text) is None \
+        if _is_header(boxes[i]) and not _ABSTRACT.match(text) and heading_depth(text) is None \
                 and not is_reference_heading(text) and not _TOP_LEVEL.match(text):
             return i
     return None
@@ -76,7 +106,7 @@ def _title(boxes: list[LayoutBox], fallback: str) -> tuple[str, set[int]]:
     if index is None:
         return fallback, set()
     used, title = {index}, boxes[index].text.replace("\n", " ")
-    while title.endswith((":", "-", "–")) and index + 1 < len(boxes) and _is_heading(boxes[index + 1]):
+    while title.endswith((":", "-", "–")) and index + 1 < len(boxes) and _is_header(boxes[index + 1]):
         index += 1
         used.add(index)
         title = f"{title} {boxes[index].text}"
@@ -101,6 +131,8 @@ class _Builder:
     def add(self, box: LayoutBox) -> None:
         if _is_heading(box):
             self._heading(box)
+        elif box.kind in HEADER_CLASSES and _TABLE_CAPTION.match(box.text) and not self.in_references:
+            self._caption(box)  # "Table 18 | An example of CMATH." set as a heading
         elif self.in_references:
             if box.kind != "footnote":  # page footnotes interleave with the bibliography
                 self.reference_blocks.append((box.text, box.page))

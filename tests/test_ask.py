@@ -87,6 +87,7 @@ def test_paper_filter_scopes_retrieval(asker):
 def test_japanese_question_reaches_english_passages_and_answers_in_japanese(asker):
     answer = asker.ask("MuonはAdamWと比べて計算効率がどれだけ高いですか？").consume()
     assert answer.lang == "ja" and answer.error is None
+    assert language_of(answer.standalone) == "en" and "Muon" in answer.standalone  # searched in English too
     assert any("AdamW" in p.text for p in answer.passages[:3])
     assert language_of(answer.text) == "ja", answer.text
 
@@ -106,7 +107,7 @@ def test_question_about_something_no_paper_mentions_is_declined(asker):
     assert "No paper in the library mentions" not in named.text
 
 
-def test_follow_up_is_condensed_with_the_history(asker):
+def test_follow_up_is_rewritten_to_stand_alone_with_the_history(asker):
     first = asker.ask("What does BeeNet count?").consume()
     follow = asker.ask("What are its limitations?", history=[(first.question, first.text)]).consume()
     # unscoped, "limitations" also matches Muon and MoBA; the follow-up must stay with BeeNet

@@ -18,6 +18,9 @@ ROWS = manifest()
 LAYOUT = CORPUS.parent / "layout"
 
 
+_JUNK_HEADING = re.compile(r"^(?:Table|Figure|Algorithm) \d|^\[Figure|^[\d\s.,%<>~:]+$|=|‘‘|^(?:PROMPT|OPTIONS)$")
+
+
 def _norm(title: str) -> str:
     return re.sub(r"[\W_]+", " ", title.casefold().replace("--", "-")).strip()
 
@@ -38,6 +41,8 @@ def test_real_paper_structure(row, embedder):
     numbered = [s for s in paper.sections if re.match(r"^\d", s.title)]
     assert len(numbered) >= 4, [s.title for s in paper.sections]
     assert all(1 <= s.page <= paper.page_count for s in paper.sections)
+    junk = [s.title for s in paper.sections if _JUNK_HEADING.search(s.title)]
+    assert not junk, "figure labels, captions, equations and code are not sections"
     pages = [s.page for s in numbered]
     assert pages == sorted(pages), "numbered sections come in page order"
     assert len(paper.references) >= 15

@@ -56,6 +56,23 @@ def test_follow_up_is_rewritten_and_stays_with_the_paper_named_before(library):
     assert {p.paper_id for p in answer.passages} == {"2406.00002"}  # scoped by the conversation
 
 
+def test_japanese_question_is_searched_in_english_too(library):
+    fake = FakeChatModel(["Why does it lose trails?",  # the translation; the paper's own words
+                          "アリが交差すると軌跡を失います [1]。"])
+    answer = Asker(library, fake).ask("アントトラックはなぜ軌跡を見失うのですか？").consume()
+    assert "Translate" in prompt_text(fake.calls[0]) and "アントトラック" in prompt_text(fake.calls[0])
+    assert answer.standalone == "Why does it lose trails?" and answer.lang == "ja"
+    assert "loses trails" in answer.passages[0].text  # BM25 matched the English words, e5 both wordings
+    assert "アントトラック" in prompt_text(fake.calls[1])  # the answer prompt keeps the user's own question
+
+
+def test_japanese_question_is_still_searched_when_the_model_is_down(library):
+    fake = FakeChatModel([], fail=LLMUnavailable("The LLM (fake) could not answer: ConnectError."))
+    answer = Asker(library, fake).ask("BeeNetはなぜ夜に失敗するのですか？").consume()
+    assert answer.error and answer.standalone == answer.question
+    assert answer.passages and any("night" in p.text for p in answer.passages)
+
+
 def test_a_name_no_paper_mentions_is_declined_without_asking_the_model(library):
     fake = FakeChatModel(lambda messages: "invented")
     answer = Asker(library, fake).ask("What accuracy does WaspFormer reach?").consume()

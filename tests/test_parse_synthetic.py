@@ -7,6 +7,7 @@ from ingest.chunking import chunk_paper
 from ingest.limits import IngestLimits
 from ingest.paper import BlockKind
 from ingest.parse import parse_pdf
+from ingest.structure import looks_like_heading
 from pdf_factory import RUNNING_HEADER, SyntheticPaper
 
 
@@ -73,3 +74,15 @@ def test_chunks_follow_sections_and_fit_the_model(parsed, embedder):
     intro = [c for c in chunks if c.section == "1 Introduction"]
     assert len(intro) >= 2, "a section longer than the budget is split"
     assert len({c.chunk_id for c in chunks}) == len(chunks)
+
+
+@pytest.mark.parametrize("text, heading", [
+    ("3.2 Training Details", True), ("Limitations", True), ("A Appendix", True), ("関連研究", True),
+    ("C. An Example of Using `exfalso` to Prove a Vacuously True Statement", True),
+    ("0 300 600 900 1200 1500", False),  # a figure's axis
+    ("Vface = Earcface(Iface). (1)", False), ("+λLLDM(θ;Dprior)", False), ("2001. 1", False),  # equation pieces
+    ("Table 18 | An example of CMATH.", False), ("[Figure 151]", False), ("PROMPT", False), ("OPTIONS", False),
+    ("70B overwhelmingly on Chinese benchmarks.", False),  # a sentence's tail set in bold
+])
+def test_layout_headings_are_checked(text, heading):
+    assert looks_like_heading(text) is heading

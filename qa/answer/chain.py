@@ -1,4 +1,5 @@
-"""The answer chain: (condense a follow-up) -> retrieve -> prompt -> stream from the LLM -> cite sources.
+"""The answer chain: the question rewritten (standing alone, in English) -> retrieve -> prompt -> stream from
+the LLM -> cite sources.
 
 `Asker.ask` returns an `AnswerStream`: iterate it for the text as it arrives; afterwards its
 `.answer` holds the text, the citations with quotes and pages, timings, and the error if the LLM
@@ -20,7 +21,7 @@ from ..llm.chat import ChatModel, LLMUnavailable
 from ..retrieval.search import Retriever
 from .citations import Citation, citations_for, unsupported_numbers
 from .names import unknown_names
-from .prompts import NOT_MENTIONED, REFUSAL, answer_messages, condense_messages, is_refusal
+from .prompts import NOT_MENTIONED, REFUSAL, answer_messages, is_refusal, search_query_messages
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
 
@@ -28,7 +29,7 @@ MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the
 @dataclass
 class Answer:
     question: str
-    standalone: str  # the question retrieval used (a follow-up rewritten to stand alone)
+    standalone: str  # the question for retrieval: standing alone (a follow-up rewritten) and in English
     lang: str
     passages: list[Passage]
     text: str = ""
@@ -72,13 +73,15 @@ class Asker:
         self.retriever = Retriever(library)
         self.chat = chat
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        """A follow-up ("and its cost?") rewritten to stand alone, for retrieval; unchanged without history."""
-        if not history:
+    def search_query(self, question: str, history: list[tuple[str, str]]) -> str:
+        """The question as retrieval wants it: a follow-up ("and its cost?") made to stand alone, and in
+        English, the papers' language (on the dev set the English rewrite of Japanese questions lifts
+        hit@5 by about 10 points). An English question without history needs no LLM call."""
+        if not history and language_of(question) == "en":
             return question
-        reply = self.chat.chat(condense_messages(question, history), max_tokens=80)
-        standalone = reply.strip().splitlines()[0].strip() if reply.strip() else ""
-        return standalone or question
+        reply = self.chat.chat(search_query_messages(question, history), max_tokens=80)
+        lines = [line.strip().strip('"“”') for line in reply.splitlines() if line.strip()]
+        return lines[0].removeprefix("Standalone question:").strip() if lines else question
 
     def ask(self, question: str, paper_keys: list[str] | None = None, k: int = 5, lang: str | None = None,
             history: list[tuple[str, str]] | None = None) -> AnswerStream:
@@ -93,11 +96,12 @@ class Asker:
         started = time.perf_counter()
         answer = Answer(question, question, lang, [])
         try:
-            answer.standalone = self.condense(question, history)
+            answer.standalone = self.search_query(question, history)
         except LLMUnavailable as exc:  # the LLM being down must not stop retrieval
             answer.error = _with_passages(exc)
         scope = self._conversation_scope(answer.standalone, paper_keys, history)
-        answer.passages = self.retriever.search(answer.standalone, k, paper_keys, paper_ids=scope)
+        asked = answer.standalone if history else question
+        answer.passages = self.retriever.search(asked, k, paper_keys, paper_ids=scope, rewrite=answer.standalone)
         answer.timings["retrieval_s"] = time.perf_counter() - started
         return AnswerStream(answer, self._generate(answer, history, started))
 
@@ -110,7 +114,8 @@ class Asker:
         return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
 
     def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float) -> Iterator[str]:
-        unknown = unknown_names(answer.standalone, self.library.lexical()) if answer.passages else []
+        asked = answer.standalone if history else answer.question  # a translation may invent a name
+        unknown = unknown_names(asked, self.library.lexical()) if answer.passages else []
         if not answer.passages or unknown:
             answer.refused = True
             answer.text = NOT_MENTIONED[answer.lang].format(names=", ".join(f"“{n}”" for n in unknown)) \
@@ -119,7 +124,7 @@ class Asker:
         elif answer.error is None:
             try:
                 messages = answer_messages(answer.question if not history else answer.standalone,
-                                           answer.passages, answer.lang, history)
+                                           answer.passages, answer.lang, history, focus_on=answer.standalone)
                 for delta in self.chat.stream(messages):
                     answer.timings.setdefault("first_token_s", time.perf_counter() - started)
                     answer.text += delta

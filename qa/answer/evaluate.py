@@ -31,6 +31,8 @@ class Question:
     papers: list[str]
     facts: list[str]
     kind: str
+    intent: str | None = None  # number, method, dataset, limitation, cost, comparison, unanswerable
+    split: str | None = None  # tune or holdout (the dev set's held-out part)
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -41,7 +43,8 @@ def load_questions(path: Path) -> list[Question]:
         try:
             row = json.loads(line)
             questions.append(Question(str(row["id"]), row["question"], row.get("lang") or "en",
-                                      list(row.get("papers", [])), list(row.get("facts", [])), row.get("kind", "fact")))
+                                      list(row.get("papers", [])), list(row.get("facts", [])), row.get("kind", "fact"),
+                                      row.get("intent"), row.get("split")))
         except (ValueError, KeyError, TypeError) as exc:
             raise PapersError(f"{path}:{number}: not a question record ({exc})") from None
     if not questions:

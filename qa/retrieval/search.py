@@ -3,18 +3,22 @@
 Dense search carries meaning across languages (a Japanese question reaches English passages); BM25
 carries exact names and numbers ("CISPO", "93.3%") that e5 blurs. Reciprocal rank fusion needs no
 score calibration between the two (e5 cosines bunch in 0.75-0.90). Scoping: explicit papers, or
-automatically the papers a question names ("...of MoBA?", an arXiv id). Reference-list and caption
-chunks are left out unless asked for, so they never crowd out body text.
+automatically the papers a question names ("...of MoBA?", an arXiv id), or, when the two best passages
+of an unscoped search come from one paper, that paper searched again on its own (its passages then
+compete only with each other). Reference-list and caption chunks are left out unless asked for, so
+they never crowd out body text. What each part is worth: `bench/retrieval.py`.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 
 from index.library import Library
 from index.registry import PaperRecord
 from index.schema import ANSWER_KINDS, Passage
-from ingest.text import arxiv_ids_in
+from ingest.text import arxiv_ids_in, language_of
 
 POOL = 30  # candidates taken from each retriever before fusion
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
@@ -50,18 +54,33 @@ def similar(a: str, b: str, threshold: float = 0.85) -> bool:
     return len(words_a & words_b) / min(len(words_a), len(words_b)) > threshold
 
 
-def fuse(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion of several ranked id lists, best first."""
+def fuse(rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None = None) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of several ranked id lists (each weighted), best first."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings)):
         for rank, chunk_id in enumerate(ranking, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
+@dataclass(frozen=True)
+class RetrievalOptions:
+    """Switches for the benchmark's ablations; the defaults are what the app uses."""
+
+    dense: bool = True
+    lexical: bool = True
+    pool: int = POOL
+    lexical_weight_ja: float = 0.0  # BM25's weight for a Japanese question searched as written
+    rewrite: bool = True  # search the English rewrite too, when one is given
+    follow_paper: int = 2  # when the first n passages of an unscoped search share a paper, search it alone
+
+
 class Retriever:
-    def __init__(self, library: Library):
+    def __init__(self, library: Library, options: RetrievalOptions = RetrievalOptions()):
         self.library = library
+        self.options = options
+        # a search embeds each wording once, though it may run dense search twice (the paper follow-up)
+        self._query_vector = lru_cache(maxsize=64)(lambda text: self.library.embedder.embed_queries([text])[0])
 
     def scope(self, question: str, paper_keys: list[str] | None = None) -> list[str]:
         if paper_keys:
@@ -70,28 +89,56 @@ class Retriever:
 
     def dense(self, question: str, k: int, paper_ids: list[str] | None = None,
               kinds: Iterable[str] = ANSWER_KINDS) -> list[Passage]:
-        conditions: list[dict] = [{"kind": {"$in": [str(kind) for kind in kinds]}}]
+        """The k nearest chunks of the given kinds (and papers). Unscoped, chroma gets no `where`: its
+        filtered search first collects every matching id (at 100k chunks that alone took ~300 ms), so
+        twice k neighbours are fetched and the kinds are kept here."""
+        wanted = sorted(str(kind) for kind in kinds)
+        vector = self._query_vector(question)
         if paper_ids:
-            conditions.append({"paper_id": {"$in": paper_ids}})
-        where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
-        vector = self.library.embedder.embed_queries([question])[0]
-        return self.library.store.query(vector, k, where)
+            where = {"$and": [{"kind": {"$in": wanted}}, {"paper_id": {"$in": paper_ids}}]}
+            return self.library.store.query(vector, k, where)
+        return [p for p in self.library.store.query(vector, 2 * k) if p.kind in wanted][:k]
 
     def lexical(self, question: str, k: int, paper_ids: list[str] | None = None,
                 kinds: Iterable[str] = ANSWER_KINDS) -> list[tuple[str, float]]:
         return self.library.lexical().search(question, k, paper_ids, kinds)
 
     def search(self, question: str, k: int = 6, paper_keys: list[str] | None = None,
-               kinds: Iterable[str] = ANSWER_KINDS, paper_ids: list[str] | None = None) -> list[Passage]:
+               kinds: Iterable[str] = ANSWER_KINDS, paper_ids: list[str] | None = None,
+               rewrite: str | None = None) -> list[Passage]:
         """The k best passages; `paper_keys` (ids or title fragments) or `paper_ids` narrow the search,
-        else the papers the question names do."""
-        scope = paper_ids or self.scope(question, paper_keys) or None
+        else the papers the question names do.
+
+        `rewrite` is the question in English (the LLM's translation of a Japanese question): e5 then
+        searches both wordings and BM25 the English one, whose terms are the papers' own. A Japanese
+        question without one is searched by e5 alone: BM25 sees only its few Latin terms, and on the dev
+        set it then pulls the wrong passages up more often than the right ones."""
+        options = self.options
+        rewrite = rewrite if options.rewrite and rewrite and rewrite != question else None
+        scope = paper_ids or self.scope(question, paper_keys) or (rewrite and self.scope(rewrite)) or None
+        passages = self._ranked(question, rewrite, scope, kinds, k)
+        top = {p.paper_id for p in passages[:options.follow_paper]}
+        if not scope and options.follow_paper and len(passages) >= options.follow_paper and len(top) == 1:
+            passages = self._ranked(question, rewrite, list(top), kinds, k)
+        return passages
+
+    def _ranked(self, question: str, rewrite: str | None, scope: list[str] | None, kinds: Iterable[str],
+                k: int) -> list[Passage]:
+        options = self.options
         listed = self.library.ready_ids()  # chunks of no listed paper (orphans of a lost registry) never answer
-        dense = self.dense(question, POOL, scope, kinds)
-        lexical = self.lexical(question, POOL, scope, kinds)
-        hits = {h.chunk_id: h for h in dense}
-        fused = fuse([[h.chunk_id for h in dense], [chunk_id for chunk_id, _ in lexical]])
-        missing = [chunk_id for chunk_id, _ in fused[: k * 3] if chunk_id not in hits]
+        rankings: list[list[Passage]] = []
+        if options.dense:
+            rankings += [self.dense(text, options.pool, scope, kinds) for text in filter(None, [question, rewrite])]
+        hits = {h.chunk_id: h for ranking in rankings for h in ranking}
+        order = [[h.chunk_id for h in ranking] for ranking in rankings]
+        weights = [1.0] * len(order)
+        lexical_query = rewrite or question
+        lexical_weight = options.lexical_weight_ja if language_of(lexical_query) == "ja" else 1.0
+        if options.lexical and lexical_weight:
+            order.append([chunk_id for chunk_id, _ in self.lexical(lexical_query, options.pool, scope, kinds)])
+            weights.append(lexical_weight)
+        fused = fuse(order, weights=weights)
+        missing = [chunk_id for chunk_id, _ in fused if chunk_id not in hits]
         hits.update({h.chunk_id: h for h in self.library.store.get(missing)} if missing else {})
         passages: list[Passage] = []
         for chunk_id, score in fused:
