@@ -45,6 +45,19 @@ class SyntheticPaper:
     extra_sentence: str = ""  # change it to make a "changed file" with the same identity
 
 
+# two small papers on neighbouring topics: a question about one must not drift to the other
+BEES = SyntheticPaper(arxiv_id="2406.00001", title="BeeNet: Counting Honeybees with Tiny Vision Models", sections=[
+    ("1 Introduction", "Counting honeybees at the hive entrance helps beekeepers track colony health. " * 12),
+    ("2 Method", "BeeNet detects bees in 64x64 crops with a 2M-parameter convolutional network. " * 12),
+    ("3 Limitations", "BeeNet fails at night because the infrared camera saturates. " * 8),
+], table_after="2 Method")
+ANTS = SyntheticPaper(arxiv_id="2406.00002", title="AntTrack: Following Ant Trails with Graph Networks", sections=[
+    ("1 Introduction", "Ant trails form dynamic graphs that change as pheromones evaporate. " * 12),
+    ("2 Method", "AntTrack links detections over frames with a graph neural network. " * 12),
+    ("3 Limitations", "AntTrack loses trails when ants cross each other more than twice. " * 8),
+], table_after="2 Method")
+
+
 def _html(paper: SyntheticPaper) -> str:
     parts = [f"<h1>{paper.title}</h1>", f"<p><i>{paper.authors}</i></p>",
              f"<h2>Abstract</h2><p>{paper.abstract} {paper.extra_sentence}</p>"]

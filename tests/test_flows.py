@@ -9,23 +9,12 @@ import pytest
 
 from helpers import ROOT, FakeChatModel, make_config, prompt_text
 from index.library import Library
-from pdf_factory import SyntheticPaper, make_paper_pdf
+from pdf_factory import ANTS, BEES, make_paper_pdf
 from qa.answer.chain import Asker
 from qa.answer.citations import unsupported_numbers
 from qa.llm.chat import LLMUnavailable
 from qa.report.prompts import SECTIONS
 from qa.report.writer import ReportWriter
-
-BEES = SyntheticPaper(arxiv_id="2406.00001", title="BeeNet: Counting Honeybees with Tiny Vision Models", sections=[
-    ("1 Introduction", "Counting honeybees at the hive entrance helps beekeepers track colony health. " * 10),
-    ("2 Method", "BeeNet detects bees in 64x64 crops with a 2M-parameter convolutional network. " * 10),
-    ("3 Limitations", "BeeNet fails at night because the infrared camera saturates. " * 6),
-], table_after="2 Method")
-ANTS = SyntheticPaper(arxiv_id="2406.00002", title="AntTrack: Following Ant Trails with Graph Networks", sections=[
-    ("1 Introduction", "Ant trails form dynamic graphs that change as pheromones evaporate. " * 10),
-    ("2 Method", "AntTrack links detections over frames with a graph neural network. " * 10),
-    ("3 Limitations", "AntTrack loses trails when ants cross each other more than twice. " * 6),
-], table_after="2 Method")
 
 
 @pytest.fixture(scope="module")

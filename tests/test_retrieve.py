@@ -6,19 +6,8 @@ import pytest
 from helpers import make_config
 from index.library import Library
 from index.registry import PaperRecord
-from pdf_factory import SyntheticPaper, make_paper_pdf
-from qa.retrieval.search import Retriever, fuse, papers_named_in, short_name
-
-BEES = SyntheticPaper(arxiv_id="2406.00001", title="BeeNet: Counting Honeybees with Tiny Vision Models", sections=[
-    ("1 Introduction", "Counting honeybees at the hive entrance helps beekeepers track colony health. " * 12),
-    ("2 Method", "BeeNet detects bees in 64x64 crops with a 2M-parameter convolutional network. " * 12),
-    ("3 Limitations", "BeeNet fails at night because the infrared camera saturates. " * 8),
-], table_after="2 Method")
-ANTS = SyntheticPaper(arxiv_id="2406.00002", title="AntTrack: Following Ant Trails with Graph Networks", sections=[
-    ("1 Introduction", "Ant trails form dynamic graphs that change as pheromones evaporate. " * 12),
-    ("2 Method", "AntTrack links detections over frames with a graph neural network. " * 12),
-    ("3 Limitations", "AntTrack loses trails when ants cross each other more than twice. " * 8),
-], table_after="2 Method")
+from pdf_factory import ANTS, BEES, make_paper_pdf
+from qa.retrieval.search import RetrievalOptions, Retriever, fuse, papers_named_in, short_name
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +55,16 @@ def test_explicit_scope_and_unscoped(retriever):
 def test_japanese_question_finds_english_passage(retriever):
     hits = retriever.search("夜間にうまく動かない理由は？", k=3)
     assert any("night" in h.text for h in hits)
+    rewritten = retriever.search("夜間にうまく動かない理由は？", k=3, rewrite="Why does it fail at night?")
+    assert "night" in rewritten[0].text  # BM25 matched the English words
+
+
+def test_a_search_led_by_one_paper_follows_that_paper(retriever):
+    question = "Why does the infrared camera saturate at night?"
+    followed = retriever.search(question, k=6)
+    assert {h.paper_id for h in followed} == {"2406.00001"}
+    plain = Retriever(retriever.library, RetrievalOptions(follow_paper=0)).search(question, k=6)
+    assert "2406.00002" in {h.paper_id for h in plain}  # without the follow-up the other paper fills the list
 
 
 def test_references_and_captions_do_not_crowd_out_body(retriever):
