@@ -45,6 +45,7 @@ from ingest.chunking import ChunkKind  # noqa: E402
 from ingest.text import fold  # noqa: E402
 from qa.answer.chain import Asker  # noqa: E402
 from qa.answer.evaluate import Question, load_questions  # noqa: E402
+from qa.answer.evidence import select_evidence  # noqa: E402
 from qa.answer.prompts import focus  # noqa: E402
 from qa.llm.chat import ChatModel  # noqa: E402
 from qa.retrieval.search import RetrievalOptions, Retriever  # noqa: E402
@@ -121,11 +122,21 @@ class AppSystem:
 
     def __init__(self, library: Library, options: RetrievalOptions, rewrites: Rewrites):
         self.retriever, self.rewrites = Retriever(library, options), rewrites
+        self.evidence_s: list[float] = []
 
     def search(self, question: str, k: int) -> list[tuple[str, str, str]]:
         rewrite = self.rewrites(question) if self.retriever.options.rewrite else question
+        self.last = self.retriever.search(question, k, rewrite=rewrite)
+        self.last_rewrite = rewrite
         return [(p.arxiv_id or p.paper_id, p.text, p.text if p.kind == ChunkKind.TABLE else focus(p.text, rewrite))
-                for p in self.retriever.search(question, k, rewrite=rewrite)]
+                for p in self.last]
+
+    def evidence(self, question: str) -> list[tuple[str, str]]:
+        """The evidence sentences the answer would show first (qa/answer/evidence.py), from the last search."""
+        started = time.perf_counter()
+        chosen, _ = select_evidence(question, self.last, self.retriever.library.embedder, [self.last_rewrite])
+        self.evidence_s.append(time.perf_counter() - started)
+        return [(e.passage.arxiv_id or e.passage.paper_id, e.sentence) for e in chosen]
 
 
 class PeerSystem:
@@ -175,7 +186,8 @@ def _holds(text: str, facts: list[str]) -> bool:
     return any(fold(f) in folded for f in facts)
 
 
-def score_question(q: Question, hits: list[tuple[str, str, str]], tokens: Tokens) -> dict:
+def score_question(q: Question, hits: list[tuple[str, str, str]], tokens: Tokens,
+                   evidence: list[tuple[str, str]] | None = None) -> dict:
     relevant = [paper in q.papers and (_holds(text, q.facts) if q.facts else True) for paper, text, _ in hits]
     seen = [paper in q.papers and (_holds(prompt, q.facts) if q.facts else True) for paper, _, prompt in hits]
     rank = next((i + 1 for i, ok in enumerate(relevant) if ok), None)
@@ -191,6 +203,9 @@ def score_question(q: Question, hits: list[tuple[str, str, str]], tokens: Tokens
             used += cost
             hit = hit or ok
         record[f"hit@{budget}tok"] = hit
+    if evidence is not None:
+        held = [paper in q.papers and _holds(sentence, q.facts) for paper, sentence in evidence]
+        record["evidence@1"], record["evidence"] = bool(held[:1] and held[0]), any(held)
     return record
 
 
@@ -206,7 +221,9 @@ def summarize(records: list[dict]) -> dict:
             "paper_hit@5": share([r["paper_rank"] is not None and r["paper_rank"] <= 5 for r in records]),
             "prompt_hit@5": share([r["seen_rank"] is not None and r["seen_rank"] <= 5 for r in records]),
             "tokens@5_mean": round(statistics.fmean([r["tokens@5"] for r in records])),
-            **{f"hit@{b}tok": share([r[f"hit@{b}tok"] for r in records]) for b in BUDGETS}}
+            **{f"hit@{b}tok": share([r[f"hit@{b}tok"] for r in records]) for b in BUDGETS},
+            **({key: share([r[key] for r in records]) for key in ("evidence@1", "evidence")} if "evidence" in records[0]
+               else {})}
 
 
 def breakdown(records: list[dict], questions: list[Question]) -> dict:
@@ -281,11 +298,17 @@ def main() -> None:
         result["systems"][name] = {**built, "sets": {}}
         for set_name, questions in sets.items():
             searched = time.perf_counter()
-            records = [score_question(q, system.search(q.question, args.k), tokens) for q in questions]
-            per_query = (time.perf_counter() - searched - sum(rewrites.times)) / max(len(questions), 1)
+            records = [score_question(q, system.search(q.question, args.k), tokens,
+                                      system.evidence(q.question) if name == "app" else None) for q in questions]
+            extra = {}  # LLM rewrites and evidence selection are timed apart from the search
+            if isinstance(system, AppSystem) and system.evidence_s:
+                extra["evidence_ms_mean"] = round(1000 * statistics.fmean(system.evidence_s), 1)
+            elapsed = time.perf_counter() - searched - sum(rewrites.times) - sum(getattr(system, "evidence_s", []))
             rewrites.times.clear()
+            getattr(system, "evidence_s", []).clear()
             result["systems"][name]["sets"][set_name] = {
-                "search_ms_mean": round(per_query * 1000, 1), **breakdown(records, questions),
+                "search_ms_mean": round(1000 * elapsed / max(len(questions), 1), 1), **extra,
+                **breakdown(records, questions),
                 "misses": [q.id for q, r in zip(questions, records) if not r["rank"] or r["rank"] > 5]}
             top = result["systems"][name]["sets"][set_name]["all"]
             print(f"{name:<14} {set_name:<10} hit@1 {top['hit@1']:.3f}  hit@5 {top['hit@5']:.3f}  "

@@ -88,6 +88,7 @@ def test_japanese_question_reaches_english_passages_and_answers_in_japanese(aske
     answer = asker.ask("MuonはAdamWと比べて計算効率がどれだけ高いですか？").consume()
     assert answer.lang == "ja" and answer.error is None
     assert language_of(answer.standalone) == "en" and "Muon" in answer.standalone  # searched in English too
+    assert any("AdamW" in e.quote for e in answer.evidence), [e.quote for e in answer.evidence]
     assert any("AdamW" in p.text for p in answer.passages[:3])
     assert language_of(answer.text) == "ja", answer.text
 
@@ -127,3 +128,4 @@ def test_llm_down_gives_one_clear_message_and_keeps_the_passages(library, config
     assert run.returncode == 1
     assert "could not answer" in run.stderr and "Traceback" not in run.stderr
     assert "Retrieved passages" in run.stdout and "p." in run.stdout
+    assert 0 <= run.stdout.index("Evidence") < run.stdout.index("Retrieved passages")  # the papers' words first

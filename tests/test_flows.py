@@ -62,10 +62,21 @@ def test_japanese_question_is_still_searched_when_the_model_is_down(library):
     assert answer.passages and any("night" in p.text for p in answer.passages)
 
 
+def test_evidence_quotes_the_sentence_that_answers_before_the_model_speaks(library):
+    fake = FakeChatModel(["It has 2M parameters [1]."])
+    stream = Asker(library, fake).ask("How many parameters does the BeeNet network have?")
+    assert stream.answer.evidence and fake.calls == []  # chosen without the model, shown before its answer
+    stream.consume()
+    first = stream.answer.evidence[0]
+    assert "2M-parameter" in first.quote and first.passage.paper_id == "2406.00001" and first.page == 1
+    assert len({e.quote for e in stream.answer.evidence}) == len(stream.answer.evidence)  # no repeats
+
+
 def test_a_name_no_paper_mentions_is_declined_without_asking_the_model(library):
     fake = FakeChatModel(lambda messages: "invented")
     answer = Asker(library, fake).ask("What accuracy does WaspFormer reach?").consume()
     assert answer.refused and "WaspFormer" in answer.text and fake.calls == []
+    assert answer.evidence == []  # a sentence about another paper is no evidence
 
 
 def test_model_failure_keeps_the_retrieved_passages(library):

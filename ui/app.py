@@ -56,8 +56,22 @@ def source_view(citation: Citation) -> str:
             f"{html.escape(p.text, quote=False)}")
 
 
+def evidence_markdown(answer: Answer) -> str:
+    """The papers' sentences that answer the question, quoted before the model's prose."""
+    if not answer.evidence:
+        return ""
+    weak = " (weak: no sentence shares the question's terms)" if answer.evidence_weak else ""
+    return f"**Evidence**{weak}\n" + "\n".join(f"- “{_e(' '.join(e.quote.split()))}” — {_e(source_label(e))}"
+                                               for e in answer.evidence)
+
+
+def streaming_markdown(answer: Answer, text: str) -> str:
+    """While the answer streams: the evidence, then the text so far."""
+    return "\n\n".join(part for part in (evidence_markdown(answer), _md(text.strip())) if part)
+
+
 def answer_markdown(answer: Answer) -> str:
-    parts = [_md(answer.text.strip())] if answer.text.strip() else []
+    parts = [streaming_markdown(answer, answer.text)]
     if answer.error:
         parts.append(f"⚠️ {_e(answer.error)}")
     if answer.unsupported:
@@ -65,7 +79,7 @@ def answer_markdown(answer: Answer) -> str:
     if answer.shown:
         heading = "**Sources** (open one below)" if answer.cites else "**Retrieved passages** (none cited)"
         parts.append(heading + "\n" + "\n".join(f"- {_e(source_label(c))}" for c in answer.shown))
-    return "\n\n".join(parts)
+    return "\n\n".join(part for part in parts if part)
 
 
 def similar_markdown(results: list[SimilarPaper], heading: str) -> str:
@@ -147,9 +161,10 @@ def _chat_tab(backend: Backend, llm_banner: gr.Markdown):
         stream = backend.asker.ask(text, paper_keys=paper_ids or None,
                                    lang=None if language == "auto" else language, history=turns)
         shown = ""
+        messages[-1] = {"role": "assistant", "content": streaming_markdown(stream.answer, "…")}
         for delta in stream:
             shown += delta
-            messages[-1] = {"role": "assistant", "content": _md(shown)}
+            messages[-1] = {"role": "assistant", "content": streaming_markdown(stream.answer, shown)}
             yield messages, turns, "", gr.update(), gr.update(), gr.update()
         answer = stream.answer
         messages[-1] = {"role": "assistant", "content": answer_markdown(answer)}

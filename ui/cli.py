@@ -143,8 +143,21 @@ def _print_sources(answer, out=sys.stdout) -> None:
         print(f"      \"{c.quote}\"", file=out)
 
 
+def _print_evidence(answer, out=sys.stdout) -> None:
+    """The papers' own sentences first: what the model's answer below should agree with."""
+    if not answer.evidence:
+        return
+    weak = " (weak: no sentence shares the question's terms)" if answer.evidence_weak else ""
+    print(f"Evidence{weak}:", file=out)
+    for e in answer.evidence:
+        p = e.passage
+        print(f"  \"{e.quote}\"\n      [{e.number}] {p.title[:70]} · {p.section_path[:60]} · p.{e.page}", file=out)
+    print(file=out)
+
+
 def _stream_answer(asker, question: str, args: argparse.Namespace, history: list) -> object:
     stream = asker.ask(question, paper_keys=args.paper, k=args.k, lang=args.lang, history=history)
+    _print_evidence(stream.answer)
     for delta in stream:
         print(delta, end="", flush=True)
     answer = stream.answer

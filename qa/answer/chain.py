@@ -19,7 +19,8 @@ from ingest.text import language_of
 
 from ..llm.chat import ChatModel, LLMUnavailable
 from ..retrieval.search import Retriever
-from .citations import Citation, citations_for, unsupported_numbers
+from .citations import Citation, citations_for, quote_page, unsupported_numbers
+from .evidence import select_evidence
 from .names import unknown_names
 from .prompts import NOT_MENTIONED, REFUSAL, answer_messages, is_refusal, search_query_messages
 
@@ -36,8 +37,10 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     refused: bool = False
     unsupported: list[str] = field(default_factory=list)  # numbers in the answer found in no passage
+    evidence: list[Citation] = field(default_factory=list)  # the sentences that answer it, chosen without the LLM
+    evidence_weak: bool = False  # the best quote shares hardly any term with the question
     error: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)  # retrieval_s, first_token_s, total_s
+    timings: dict[str, float] = field(default_factory=dict)  # retrieval_s, evidence_s, first_token_s, total_s
 
     @property
     def shown(self) -> list[Citation]:
@@ -100,10 +103,14 @@ class Asker:
         except LLMUnavailable as exc:  # the LLM being down must not stop retrieval
             answer.error = _with_passages(exc)
         scope = self._conversation_scope(answer.standalone, paper_keys, history)
-        asked = answer.standalone if history else question
+        asked = answer.standalone if history else question  # names are checked in the words the user wrote
         answer.passages = self.retriever.search(asked, k, paper_keys, paper_ids=scope, rewrite=answer.standalone)
         answer.timings["retrieval_s"] = time.perf_counter() - started
-        return AnswerStream(answer, self._generate(answer, history, started))
+        unknown = unknown_names(asked, self.library.lexical()) if answer.passages else []
+        if not unknown:  # a sentence about another paper is no evidence for a name no paper mentions
+            answer.evidence, answer.evidence_weak = self._evidence(answer)
+            answer.timings["evidence_s"] = time.perf_counter() - started - answer.timings["retrieval_s"]
+        return AnswerStream(answer, self._generate(answer, history, started, unknown))
 
     def _conversation_scope(self, question: str, paper_keys: list[str] | None,
                             history: list[tuple[str, str]]) -> list[str] | None:
@@ -113,9 +120,8 @@ class Asker:
             return None
         return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
 
-    def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float) -> Iterator[str]:
-        asked = answer.standalone if history else answer.question  # a translation may invent a name
-        unknown = unknown_names(asked, self.library.lexical()) if answer.passages else []
+    def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float,
+                  unknown: list[str]) -> Iterator[str]:
         if not answer.passages or unknown:
             answer.refused = True
             answer.text = NOT_MENTIONED[answer.lang].format(names=", ".join(f"“{n}”" for n in unknown)) \
@@ -140,6 +146,14 @@ class Asker:
         papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages}
         answer.citations = citations_for("" if answer.refused else answer.text, answer.standalone, answer.passages,
                                          papers)
+
+    def _evidence(self, answer: Answer) -> tuple[list[Citation], bool]:
+        """The evidence sentences as citations (quote = the sentence, page = the page it is on), numbered
+        like the passages they come from."""
+        chosen, weak = select_evidence(answer.question, answer.passages, self.library.embedder, [answer.standalone])
+        number = {p.chunk_id: n for n, p in enumerate(answer.passages, start=1)}
+        return [Citation(e.passage, e.sentence, quote_page(self._parsed(e.passage.paper_id), e.passage, e.sentence),
+                         number[e.passage.chunk_id]) for e in chosen], weak
 
     def _parsed(self, paper_id: str) -> Paper | None:
         try:

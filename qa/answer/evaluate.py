@@ -21,6 +21,7 @@ from ingest.text import fold
 
 from ..retrieval.search import Retriever
 from .chain import Asker
+from .citations import Citation
 
 
 @dataclass
@@ -63,6 +64,12 @@ def _relevant(passage: Passage, q: Question) -> bool:
     return not q.facts or contains_fact(passage.text, q.facts)
 
 
+def _quotes_fact(evidence: Citation, q: Question) -> bool:
+    """The quoted sentence itself (not just its passage) holds an expected fact of a right paper."""
+    paper = evidence.passage.arxiv_id or evidence.passage.paper_id
+    return paper in q.papers and contains_fact(evidence.quote, q.facts)
+
+
 def _first_rank(passages: list[Passage], test) -> int | None:
     return next((rank for rank, p in enumerate(passages, start=1) if test(p)), None)
 
@@ -86,6 +93,8 @@ def evaluate(library: Library, questions: list[Question], asker: Asker | None, k
             record.update(answer=answer.text, error=answer.error, refused=answer.refused,
                           unsupported_numbers=answer.unsupported,
                           answer_fact=contains_fact(answer.text, q.facts) if q.facts else None,
+                          evidence=[e.quote for e in answer.evidence], evidence_weak=answer.evidence_weak,
+                          evidence_fact=any(_quotes_fact(e, q) for e in answer.evidence) if q.facts else None,
                           citations=[{"n": c.number, "arxiv_id": c.passage.arxiv_id, "page": c.page, "quote": c.quote,
                                       "valid": pages.quote_on_page(c.passage.paper_id, c.page, c.quote)}
                                      for c in cited],
@@ -127,6 +136,7 @@ def summarize(records: list[dict], k: int) -> dict:
         citations = [c["valid"] for r in records for c in r.get("citations", [])]
         summary.update({
             "answer_fact": share([r["answer_fact"] for r in with_facts]),
+            "evidence_fact": share([r["evidence_fact"] for r in with_facts]),
             "refusal_on_none": share([r["refused"] for r in records if r["kind"] == "none"]),
             "false_refusal": share([r["refused"] for r in answerable]),
             "answers_with_citation": share([bool(r["citations"]) for r in answerable]),
