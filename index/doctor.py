@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import StateError
-from ingest.paper import BlockKind, Paper
+from ingest.paper import Paper
 from ingest.pdf_open import file_sha256
 
 from .config import LibraryConfig
-from .library import Library
+from .library import Library, record_for
 from .registry import INDEXING, READY, PaperRecord
 
 
@@ -116,11 +116,6 @@ def _register(library: Library, paper: Paper, chunks: int) -> None:
     folder = library.config.papers_dir
     pdf = next((p for p in sorted(folder.glob("*.pdf")) if file_sha256(p) == paper.sha256), None) \
         if folder.is_dir() else None
-    record = PaperRecord(
-        paper_id=paper.paper_id, arxiv_id=paper.arxiv_id, title=paper.title, authors=paper.authors,
-        pages=paper.page_count, chunks=chunks, sections=len(paper.sections), references_count=len(paper.references),
-        tables=sum(1 for s in paper.sections for b in s.blocks if b.kind == BlockKind.TABLE), sha256=paper.sha256,
-        source=paper.source, status=INDEXING, embed_model=library.config.embed_model.name,
-        parse_seconds=paper.parse_seconds, embed_seconds=0.0, updated_at=0.0)
+    record = record_for(paper, paper.source, chunks, library.config.embed_model.name)
     library.registry.begin(record)
     library.registry.finish(paper.paper_id, paper.sha256, str(pdf.resolve()) if pdf else "", chunks, 0.0)

@@ -195,7 +195,7 @@ class Library:
         vectors = self._embed(chunks, lambda done: progress.chunks_embedded(path, done, len(chunks)))
         embed_seconds = time.perf_counter() - started
 
-        self.registry.begin(_record_for(paper, path, len(chunks), self.embedder.name))
+        self.registry.begin(record_for(paper, path.name, len(chunks), self.embedder.name))
         self._write_parsed(paper)
         store.delete_paper(paper.paper_id)  # old version or leftovers of an interrupted run
         store.add(chunks, vectors, paper)
@@ -310,13 +310,14 @@ class Library:
                 "run `papers doctor --repair`")
 
 
-def _record_for(paper: Paper, path: Path, chunks: int, model: str) -> PaperRecord:
+def record_for(paper: Paper, source: str, chunks: int, model: str) -> PaperRecord:
+    """The registry row of a paper about to be indexed ('indexing' until its chunks are stored)."""
     return PaperRecord(
         paper_id=paper.paper_id, arxiv_id=paper.arxiv_id, title=paper.title, authors=paper.authors,
         pages=paper.page_count, chunks=chunks, sections=len(paper.sections),
         references_count=len(paper.references),
         tables=sum(1 for s in paper.sections for b in s.blocks if b.kind == BlockKind.TABLE),
-        sha256=paper.sha256, source=path.name, status=INDEXING, embed_model=model,
+        sha256=paper.sha256, source=source, status=INDEXING, embed_model=model,
         parse_seconds=round(paper.parse_seconds, 3), embed_seconds=0.0, updated_at=0.0)
 
 

@@ -18,6 +18,10 @@ pymupdf.TOOLS.mupdf_display_warnings(False)
 MIN_TEXT_CHARS_PER_PAGE = 20  # below this on every page there is no usable text layer
 
 
+def _unreadable(path: Path, exc: OSError) -> IngestError:
+    return IngestError(path, f"cannot be read ({exc.strerror or exc})")
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     try:
@@ -25,7 +29,7 @@ def file_sha256(path: Path) -> str:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
     except OSError as exc:
-        raise IngestError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise _unreadable(path, exc) from None
     return digest.hexdigest()
 
 
@@ -37,19 +41,16 @@ def check_file(path: Path, max_mb: float) -> None:
         if not path.is_file():
             raise IngestError(path, "not a regular file")
         size = path.stat().st_size
-    except OSError as exc:
-        raise IngestError(path, f"cannot be read ({exc.strerror or exc})") from None
-    if size == 0:
-        raise IngestError(path, "empty file (0 bytes)")
-    if size > max_mb * 1024 * 1024:
-        raise IngestError(
-            path, f"file is {size / 1048576:.1f} MB, over the limit of {max_mb:g} MB (PAPERS_MAX_PDF_MB)"
-        )
-    try:
+        if size == 0:
+            raise IngestError(path, "empty file (0 bytes)")
+        if size > max_mb * 1024 * 1024:
+            raise IngestError(
+                path, f"file is {size / 1048576:.1f} MB, over the limit of {max_mb:g} MB (PAPERS_MAX_PDF_MB)"
+            )
         with open(path, "rb") as handle:
             head = handle.read(1024)
     except OSError as exc:
-        raise IngestError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise _unreadable(path, exc) from None
     if b"%PDF-" not in head:
         raise IngestError(path, "not a PDF (no %PDF- header in its first 1 KB)")
 

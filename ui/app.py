@@ -15,6 +15,7 @@ from gradio import utils as gradio_utils
 from ingest.text import clip
 from qa.answer.chain import Answer
 from qa.answer.citations import Citation
+from qa.answer.evidence import WEAK_EVIDENCE
 from qa.llm.chat import LLMUnavailable
 from qa.similar import SimilarPaper
 
@@ -60,7 +61,7 @@ def evidence_markdown(answer: Answer) -> str:
     """The papers' sentences that answer the question, quoted before the model's prose."""
     if not answer.evidence:
         return ""
-    weak = " (weak: no sentence shares the question's terms)" if answer.evidence_weak else ""
+    weak = f" ({WEAK_EVIDENCE})" if answer.evidence_weak else ""
     return f"**Evidence**{weak}\n" + "\n".join(f"- “{_e(' '.join(e.quote.split()))}” — {_e(source_label(e))}"
                                                for e in answer.evidence)
 
@@ -300,7 +301,7 @@ def _library_tab(backend: Backend):
         return (f"Deleted {record.paper_id}: {html.escape(record.title)}", gr.update(visible=False),
                 library_rows(backend), gr.update(value=None))
 
-    # the app's own events: not endpoints for API clients (the HTTP API is /api/v1, with its own checks)
+    # the app's own events (they write and delete): not endpoints for API clients
     upload.upload(add, upload, [status, table], api_visibility="private").then(lambda: None, outputs=upload)
     delete.click(ask_confirm, paper, [status, confirm], api_visibility="private")
     confirm.click(remove, paper, [status, confirm, table, paper], api_visibility="private")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ingest.errors import PapersError
 from ingest.text import clip
+from qa.answer.evidence import WEAK_EVIDENCE
 
 from .backend import Backend
 from .config import Config, pin_offline_env
@@ -147,7 +148,7 @@ def _print_evidence(answer, out=sys.stdout) -> None:
     """The papers' own sentences first: what the model's answer below should agree with."""
     if not answer.evidence:
         return
-    weak = " (weak: no sentence shares the question's terms)" if answer.evidence_weak else ""
+    weak = f" ({WEAK_EVIDENCE})" if answer.evidence_weak else ""
     print(f"Evidence{weak}:", file=out)
     for e in answer.evidence:
         p = e.passage

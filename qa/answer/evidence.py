@@ -25,6 +25,7 @@ from ..retrieval.search import fuse
 
 MAX_QUOTES = 3
 PASSAGES = 5  # the sentences of the top passages compete
+WEAK_EVIDENCE = "weak: these quotes share few of the question's terms"
 _QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:\w+ )?(?:rate|score|accuracy|number|size|"
                        r"percentage|ratio|cost|budget)\b|何(?:%|パーセント|個|件|回|倍|時間|日|人|枚|層|億|万)|"
                        r"いくつ|どれ(?:だけ|くらい|ほど)|スコア|精度|割合|数", re.I)

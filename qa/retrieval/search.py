@@ -116,16 +116,16 @@ class Retriever:
         options = self.options
         rewrite = rewrite if options.rewrite and rewrite and rewrite != question else None
         scope = paper_ids or self.scope(question, paper_keys) or (rewrite and self.scope(rewrite)) or None
-        passages = self._ranked(question, rewrite, scope, kinds, k)
+        listed = self.library.ready_ids()  # chunks of no listed paper (orphans of a lost registry) never answer
+        passages = self._ranked(question, rewrite, scope, kinds, k, listed)
         top = {p.paper_id for p in passages[:options.follow_paper]}
         if not scope and options.follow_paper and len(passages) >= options.follow_paper and len(top) == 1:
-            passages = self._ranked(question, rewrite, list(top), kinds, k)
+            passages = self._ranked(question, rewrite, list(top), kinds, k, listed)
         return passages
 
     def _ranked(self, question: str, rewrite: str | None, scope: list[str] | None, kinds: Iterable[str],
-                k: int) -> list[Passage]:
+                k: int, listed: set[str]) -> list[Passage]:
         options = self.options
-        listed = self.library.ready_ids()  # chunks of no listed paper (orphans of a lost registry) never answer
         rankings: list[list[Passage]] = []
         if options.dense:
             rankings += [self.dense(text, options.pool, scope, kinds) for text in filter(None, [question, rewrite])]
