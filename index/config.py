@@ -18,6 +18,7 @@ class LibraryConfig:
     embed_model: Path  # a local sentence-transformers folder (multilingual-e5-small by default)
     chroma_url: str | None = None  # a `chroma run` server instead of the embedded store
     limits: IngestLimits = field(default_factory=IngestLimits)
+    arxiv_url: str = "https://arxiv.org"  # where `papers add ID` fetches PDFs (`/pdf/ID`): arXiv or a mirror
 
     @property
     def index_dir(self) -> Path:

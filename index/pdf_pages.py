@@ -55,5 +55,55 @@ class PdfPages:
         return text
 
     def quote_on_page(self, paper_id: str, page: int, quote: str) -> bool:
-        probe = normalized(quote.removesuffix(" …").removesuffix("…"))
+        probe = normalized(_unclipped(quote))
         return bool(probe) and probe in self.text(paper_id, page)
+
+    def render(self, paper_id: str, page: int, quote: str = "") -> PageImage | None:
+        """Page `page` (clamped to the file's pages) as PNG, the quote highlighted where it is found on it;
+        None when the paper's file is gone."""
+        path = self.file(paper_id)
+        if path is None:
+            return None
+        with pymupdf.open(path) as doc:
+            page = min(max(page, 1), doc.page_count)
+            pdf_page = doc[page - 1]
+            rects = quote_rects(pdf_page, quote) if quote else []
+            if rects:
+                pdf_page.add_highlight_annot(rects)
+            png = pdf_page.get_pixmap(dpi=RENDER_DPI, annots=True).tobytes("png")
+            return PageImage(png, page, doc.page_count, bool(rects))
+
+
+def _unclipped(quote: str) -> str:
+    return quote.removesuffix(" …").removesuffix("…")
+
+
+def _letters(text: str) -> str:
+    """Only letters and digits, case-folded: what a quote and a page must share, whatever the line breaks,
+    hyphenation, ligatures or spacing between them."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+
+
+def quote_rects(page: pymupdf.Page, quote: str) -> list[pymupdf.Rect]:
+    """The rectangles of the page's words that spell the whole quote in reading order (across line and
+    column breaks, a hyphen at a line end dropped); [] when the page does not hold the whole quote, so
+    nothing else is ever highlighted in its place."""
+    target = _letters(_unclipped(quote))
+    if len(target) < 8:
+        return []
+    words = page.get_text("words", sort=False)  # (x0, y0, x1, y1, word, block, line, word_no)
+    stream, owner = [], []
+    for index, word in enumerate(words):
+        letters = _letters(word[4])
+        stream.append(letters)
+        owner.extend([index] * len(letters))
+    start = "".join(stream).find(target)
+    if start < 0:
+        return []
+    hit = sorted(set(owner[start:start + len(target)]))
+    lines: dict[tuple[int, int], pymupdf.Rect] = {}
+    for index in hit:
+        x0, y0, x1, y1, _, block, line, _ = words[index]
+        rect = pymupdf.Rect(x0, y0, x1, y1)
+        lines[(block, line)] = lines[(block, line)] | rect if (block, line) in lines else rect
+    return list(lines.values())

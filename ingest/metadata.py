@@ -12,7 +12,7 @@ from .text import ARXIV_ID
 # the sideways stamp arXiv prints on page 1: "arXiv:2401.01234v2  [cs.CL]  3 Jan 2024"
 _STAMP = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5})(v\d+)?\s*\[([\w.\-]+)\]\s*(\d{1,2}\s+[A-Z][a-z]{2}\s+\d{4})?")
 _ARXIV_MENTION = re.compile(r"(?:arXiv:\s*|arxiv\.org/(?:abs|pdf)/)" + ARXIV_ID, re.I)
-_FILENAME = re.compile(r"^(?:arxiv[_\-.]?)?" + ARXIV_ID + r"(?:\.pdf)?$", re.I)
+_FILENAME = re.compile(r"^(?:arxiv[_\-.]?)?(\d{4}\.\d{4,5})(v\d+)?(?:\.pdf)?$", re.I)
 STAMP, FILENAME, MENTION = "stamp", "filename", "text"  # where an id came from, strongest first
 
 
@@ -35,7 +35,7 @@ def arxiv_identity(doc: pymupdf.Document, path: Path) -> ArxivIdentity | None:
     if match := _STAMP.search(first_page):
         return ArxivIdentity(match.group(1), STAMP, match.group(2), match.group(3), match.group(4))
     if match := _FILENAME.match(path.stem if path.suffix.lower() == ".pdf" else path.name):
-        return ArxivIdentity(match.group(1), FILENAME)
+        return ArxivIdentity(match.group(1), FILENAME, match.group(2))
     header = first_page[:1500]  # self-references sit in the title block, not in page-1 footnotes
     if match := _ARXIV_MENTION.search(header):
         return ArxivIdentity(match.group(1), MENTION)

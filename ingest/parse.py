@@ -12,6 +12,7 @@ from .metadata import arxiv_identity, authors_from, largest_font_line
 from .paper import Paper
 from .pdf_open import file_sha256, open_pdf
 from .structure import build_structure
+from .title import restore_title
 
 
 def paper_id_for(arxiv_id: str | None, sha256: str) -> str:
@@ -49,10 +50,11 @@ def parse_pdf(
         if not structure.sections and not structure.abstract:
             reason = "; ".join(layout_warnings) if layout_warnings else "found by layout analysis"
             raise IngestError(path, f"no readable text ({reason})")
+        body = "\n".join([structure.abstract] + [b.text for s in structure.sections for b in s.blocks])
         return Paper(
             paper_id=paper_id_for(arxiv_id, sha256),
             arxiv_id=arxiv_id,
-            title=structure.title,
+            title=restore_title(structure.title, doc[0].get_text("text"), body),
             authors=authors_from(structure.front_matter[:6]),
             abstract=structure.abstract,
             abstract_page=structure.abstract_page,

@@ -86,15 +86,20 @@ def _top_hashes(boxes: list[LayoutBox]) -> int:
     return ranks.most_common(1)[0][0] if ranks else 2
 
 
+def _wordy(text: str) -> bool:
+    """Enough letters to be a title (not a figure's axis label such as "3.8")."""
+    return len(re.findall(r"[^\W\d_]", text)) >= 4
+
+
 def _find_title(boxes: list[LayoutBox]) -> int | None:
     """Index of the title box: the layout 'title' on page 1, else the first page-1 heading."""
     first_page = [i for i, b in enumerate(boxes) if b.page == 1]
     for i in first_page:
-        if boxes[i].kind == "title":
+        if boxes[i].kind == "title" and _wordy(boxes[i].text):
             return i
     for i in first_page:
         text = boxes[i].text
-        if _is_header(boxes[i]) and not _ABSTRACT.match(text) and heading_depth(text) is None \
+        if _is_header(boxes[i]) and _wordy(text) and not _ABSTRACT.match(text) and heading_depth(text) is None \
                 and not is_reference_heading(text) and not _TOP_LEVEL.match(text):
             return i
     return None

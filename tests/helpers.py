@@ -7,6 +7,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -85,3 +87,31 @@ class FakeChatModel:
 def prompt_text(messages: Sequence) -> str:
     """All the text of a call's messages (to assert on what the model was shown)."""
     return "\n".join(m["content"] for m in messages)
+
+
+def start_app(home: Path, log: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """`papers ui` as a user starts it (the app and its API), on a free loopback port; (process, url)."""
+    port = free_port()
+    full = {**os.environ, "PAPERS_HOME": str(home), **TEST_LLM_ENV, "PAPERS_LLM_MAX_TOKENS": "160", **env}
+    process = subprocess.Popen([sys.executable, "-m", "ui.cli", "ui", "--port", str(port)], cwd=ROOT, env=full,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"`papers ui` exited with {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(1)
+    process.kill()
+    pytest.fail(f"`papers ui` did not answer within 180 s: {log.read_text()[-2000:]}")
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -68,3 +68,14 @@ def test_line_broken_model_names_keep_their_hyphen():
     text = " ".join([paper.abstract] + [b.text for s in paper.sections for b in s.blocks])
     assert text.count("DeepSeek-R1") > 50
     assert "DeepSeekR1" not in text
+
+
+@pytest.mark.parametrize("folder, name, title", [
+    ("pdf", "2502.13189", "MoBA: Mixture of Block Attention for Long-Context LLMs"),
+    ("pdf", "2510.26692", "Kimi Linear: An Expressive, Efficient Attention Architecture"),
+    ("seedpapers", "2503.05132", "R1-Zero’s “Aha Moment” in Visual Reasoning on a 2B Non-SFT Model"),
+    ("seedpapers", "2503.01840", "EAGLE-3: Scaling up Inference Acceleration of Large Language Models via "
+                                 "Training-Time Test"),  # an axis label "3.8" above it is not the title
+])
+def test_titles_as_the_paper_spells_them(folder, name, title):
+    assert _parsed(str(CORPUS.parent / folder / f"{name}.pdf")).title == title

@@ -100,6 +100,7 @@ def test_numbers_next_to_japanese_text_are_checked():
     passage = Passage("c", "Accuracy reaches 91.0% on the test set.", ChunkMeta("p", "", "P", 0, ChunkKind.BODY, "s",
                                                                                "s", 1, 1))
     assert unsupported_numbers("精度は93.3%で、91.0%ではない[1]。", [passage]) == ["93.3"]
+    assert unsupported_numbers("精度は９１．０％、誤差は１．５％[1]。", [passage]) == ["1.5"]  # full-width digits
 
 
 def test_a_long_tweet_is_asked_for_again_then_fitted(library):

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, SIMILAR_SET, TEST_LLM_ENV, free_port, papers_cli
+from helpers import ROOT, SIMILAR_SET, free_port, papers_cli, start_app, stop_app
 from pdf_factory import make_paper_pdf
 from ui.backend import safe_pdf_name
 
@@ -71,35 +68,6 @@ def test_uploaded_names_are_made_safe():
     assert safe_pdf_name("論文.pdf") == "paper.pdf"
 
 
-# ---- running the app --------------------------------------------------------------------------
-def _start_app(home: Path, log: Path, **env: str):
-    """`papers ui` as a user starts it, on a free loopback port; returns (process, url)."""
-    port = free_port()
-    full = {**os.environ, "PAPERS_HOME": str(home), **TEST_LLM_ENV, "PAPERS_LLM_MAX_TOKENS": "160", **env}
-    process = subprocess.Popen([sys.executable, "-m", "ui.cli", "ui", "--port", str(port)], cwd=ROOT, env=full,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"`papers ui` exited with {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(1)
-    process.kill()
-    pytest.fail(f"`papers ui` did not answer within 180 s: {log.read_text()[-2000:]}")
-
-
-def _stop_app(process) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -135,9 +103,9 @@ def app(corpus_home, tmp_path_factory):
     seed = base / "seed.txt"
     seed.write_text(SEED)
     assert papers_cli("notes", "import", str(seed), env_home=home).returncode == 0
-    process, url = _start_app(home, base / "app.log")
+    process, url = start_app(home, base / "app.log")
     yield home, url, base
-    _stop_app(process)
+    stop_app(process)
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +131,26 @@ def test_upload_a_pdf_and_see_it_listed(app, page):
     expect(page.locator("#library-table")).to_contain_text("Gradient Routing for Sparse Experts")
     assert (home / "papers" / "My_Paper_v2.pdf").read_bytes() == pdf.read_bytes()
     _shot(page, "library")
+
+
+def test_browse_the_library_and_open_a_paper(page):
+    from playwright.sync_api import expect
+
+    table = page.locator("#library-table")
+    page.locator("#library-search input, #library-search textarea").first.fill("kimi audio")
+    expect(table).to_contain_text("Kimi-Audio")
+    expect(table).not_to_contain_text("Janus-Pro")
+    page.locator("#library-search input, #library-search textarea").first.fill("")
+    expect(table).to_contain_text("Janus-Pro")
+    _pick(page, "#library-sort", "title")
+    expect(table.locator("tbody tr").first).to_contain_text("DeepSeek-Prover")  # first by title
+    table.get_by_text("MoBA: Mixture of Block Attention for Long-Context LLMs").first.click()
+    view = page.locator("#paper-view")
+    expect(view.locator("h2")).to_have_text("MoBA: Mixture of Block Attention for Long-Context LLMs")
+    for part in ("Abstract (p.1)", "Sections", "References (", "Similar papers", "Reports and notes"):
+        expect(view).to_contain_text(part)
+    expect(view).to_contain_text("2 Method · p.")
+    _shot(page, "library-paper")
 
 
 def test_streamed_answer_with_citations_that_open_the_passage(page):
@@ -193,7 +181,17 @@ def test_streamed_answer_with_citations_that_open_the_passage(page):
     expect(passage).to_contain_text("Section:")
     expect(passage).to_contain_text("Page:")
     assert "MIXTURE OF BLOCK ATTENTION" in passage.inner_text().upper()
+    # the quoted sentence on its PDF page, and the pages around it
+    status = page.locator("#chat-page-status")
+    expect(status).to_contain_text("highlighted")
+    expect(page.locator("#chat-page-image img")).to_be_visible()
+    cited = int(status.inner_text().split("p.")[1].split()[0])
     _shot(page, "chat")
+    page.locator("#chat-page-next").click()
+    expect(status).to_contain_text(f"p.{cited + 1} of")
+    expect(status).to_contain_text(f"the quote is on p.{cited}")
+    page.locator("#chat-page-prev").click()
+    expect(status).to_contain_text(f"p.{cited} of")
 
     assert bot.count() == 1
     page.locator("#question textarea").fill("And what context lengths was it tested on?")
@@ -275,7 +273,7 @@ def test_llm_down_banner_password_and_search_still_working(corpus_home, browser,
 
     home = tmp_path / "home"
     shutil.copytree(corpus_home, home)
-    process, url = _start_app(home, tmp_path / "app.log", OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+    process, url = start_app(home, tmp_path / "app.log", OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
                               PAPERS_UI_PASSWORD="s3cret", PAPERS_MAX_PDF_MB="0.05")
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -311,4 +309,4 @@ def test_llm_down_banner_password_and_search_still_working(corpus_home, browser,
         _shot(page, "upload-too-large")
         page.close()
     finally:
-        _stop_app(process)
+        stop_app(process)

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
-from index.library import ADDED, FAILED, REPLACED, RESUMED, IngestOutcome, IngestProgress, Library
+from index.library import ADDED, FAILED, REPLACED, RESUMED, UNCHANGED, IngestOutcome, IngestProgress, Library
 from index.registry import READY, PaperRecord
+from ingest.arxiv_download import ArxivRef, download_pdf, parse_arxiv_ref
 from ingest.errors import StateError
 from ingest.pdf_open import file_sha256
 from qa.answer.chain import Asker
@@ -105,6 +106,18 @@ class Backend:
         """(label, paper_id) for the paper pickers."""
         return [(paper_label(r), r.paper_id) for r in self.papers() if r.status == READY]
 
+    def paper_detail(self, key: str) -> dict:
+        """One paper as data (`papers show --json`, `GET /api/v1/papers/{id}`): its record, arXiv stamp,
+        abstract, section tree with pages and reference list."""
+        record = self.library.resolve(key)
+        paper = self.library.parsed(record.paper_id)
+        return {**record.to_dict(), "url": paper.url, "arxiv_version": paper.arxiv_version,
+                "arxiv_category": paper.arxiv_category, "arxiv_date": paper.arxiv_date, "abstract": paper.abstract,
+                "abstract_page": paper.abstract_page,
+                "sections": [{"title": s.title, "level": s.level, "page": s.page, "path": s.path}
+                             for s in paper.sections],
+                "references": [{"number": r.number, "text": r.text, "page": r.page} for r in paper.references]}
+
     def ingest(self, paths: list[Path], progress: IngestProgress | None = None) -> list[IngestOutcome]:
         with self._changing:
             return self.library.ingest(paths, progress)
@@ -145,6 +158,33 @@ class Backend:
                 progress.file_finished(outcome)
                 outcomes.append(outcome)
             return outcomes
+
+    def _stored(self, wanted: ArxivRef) -> PaperRecord | None:
+        """The ready paper with this arXiv id (and version, when one is asked for), if the library has it."""
+        for record in self.papers():
+            if record.arxiv_id == wanted.arxiv_id and record.status == READY and (
+                    wanted.version is None or self.library.parsed(record.paper_id).arxiv_version == wanted.version):
+                return record
+        return None
+
+    def add_arxiv(self, ref: str, progress: IngestProgress | None = None) -> IngestOutcome:
+        """Download a paper by arXiv id or URL into the papers folder and ingest it. A paper already in the
+        library is not fetched again. Raises DownloadError (a bad id, arXiv unreachable)."""
+        wanted = parse_arxiv_ref(ref)
+        progress = progress or IngestProgress()
+        with self._changing:
+            if record := self._stored(wanted):
+                outcome = IngestOutcome(Path(wanted.name), UNCHANGED, f"already in the library as {record.paper_id}",
+                                        record.paper_id, record.pages, record.chunks)
+            else:
+                target = self.config.library.papers_dir / f"{wanted.name}.pdf"
+                existed = target.exists()
+                download_pdf(wanted, self.config.library.arxiv_url, target, self.config.library.limits.max_pdf_mb)
+                outcome = self.library.ingest_file(target, progress)
+                if outcome.status not in KEPT and outcome.status != UNCHANGED and not existed:
+                    target.unlink(missing_ok=True)
+            progress.file_finished(outcome)
+            return outcome
 
     def delete(self, key: str) -> PaperRecord:
         """Remove a paper; its PDF goes too if it lies in the papers folder (else the next `make run`

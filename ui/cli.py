@@ -57,6 +57,20 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
     return 1 if failed else 0
 
 
+def cmd_add(args: argparse.Namespace, config: Config) -> int:
+    from index.library import FAILED
+
+    backend, failed = Backend(config), False
+    with TqdmIngestProgress([]) as progress:
+        for ref in args.refs:
+            try:
+                failed |= backend.add_arxiv(ref, progress).status == FAILED
+            except PapersError as exc:
+                print(f"papers: {exc}", file=sys.stderr)
+                failed = True
+    return 1 if failed else 0
+
+
 def _warn_health(backend: Backend) -> None:
     if problem := backend.health():
         print(f"papers: warning: {problem}", file=sys.stderr)
@@ -79,22 +93,21 @@ def cmd_list(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_show(args: argparse.Namespace, config: Config) -> int:
-    library = Backend(config).library
-    record = library.resolve(args.id)
-    paper = library.parsed(record.paper_id)
-    sections = [{"title": s.title, "level": s.level, "page": s.page, "path": s.path} for s in paper.sections]
+    backend = Backend(config)
+    detail = backend.paper_detail(args.id)
     if args.json:
-        print(json.dumps({**record.to_dict(), "url": paper.url, "abstract": paper.abstract, "sections": sections,
-                          "references": [r.text for r in paper.references]}, ensure_ascii=False, indent=1))
+        print(json.dumps(detail, ensure_ascii=False, indent=1))
         return 0
-    print(f"{paper.title}\n  id: {record.paper_id}   arXiv: {paper.arxiv_id or '-'}   {paper.url or ''}")
-    print(f"  authors: {', '.join(paper.authors) or '-'}")
-    print(f"  file: {record.source}   pages: {record.pages}   chunks: {record.chunks}   status: {record.status}")
-    print(f"  tables: {record.tables}   references: {len(paper.references)}")
-    print(f"\nAbstract (p.{paper.abstract_page}): {paper.abstract[:600]}{'...' if len(paper.abstract) > 600 else ''}")
+    d = detail
+    stamp = " ".join(filter(None, [d["arxiv_version"], d["arxiv_category"], d["arxiv_date"]]))
+    print(f"{d['title']}\n  id: {d['paper_id']}   arXiv: {d['arxiv_id'] or '-'} {stamp}  {d['url'] or ''}")
+    print(f"  authors: {', '.join(d['authors']) or '-'}")
+    print(f"  file: {d['source']}   pages: {d['pages']}   chunks: {d['chunks']}   status: {d['status']}")
+    print(f"  tables: {d['tables']}   references: {len(d['references'])}")
+    print(f"\nAbstract (p.{d['abstract_page']}): {clip(d['abstract'], 600, '...')}")
     print("\nSections:")
-    for s in paper.sections:
-        print(f"  {'  ' * (s.level - 1)}{s.title}  (p.{s.page})")
+    for s in d["sections"]:
+        print(f"  {'  ' * (s['level'] - 1)}{s['title']}  (p.{s['page']})")
     return 0
 
 
@@ -438,6 +451,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="add PDFs (files or folders) to the corpus, incrementally")
     p.add_argument("paths", nargs="*", type=Path, help="PDF files or folders (default: data/papers/)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("add", help="download papers from arXiv (PAPERS_ARXIV_URL) by id or URL and ingest them")
+    p.add_argument("refs", nargs="+", help="2501.12948, 2501.12948v2 or https://arxiv.org/abs/2501.12948v2")
+    p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("list", help="list the papers in the corpus")
     p.add_argument("--json", action="store_true")

@@ -74,7 +74,8 @@ class Config:
                               chunk_tokens=int(read.number("PAPERS_CHUNK_TOKENS", 320)),
                               parse_seconds=read.number("PAPERS_PARSE_TIMEOUT", 300.0))
         library = LibraryConfig(home=home, embed_model=read.path("PAPERS_EMBED_MODEL", models / EMBED_MODEL_DIRNAME),
-                                chroma_url=env.get("PAPERS_CHROMA_URL") or None, limits=limits)
+                                chroma_url=env.get("PAPERS_CHROMA_URL") or None, limits=limits,
+                                arxiv_url=env.get("PAPERS_ARXIV_URL") or "https://arxiv.org")
         base_url = env.get("OPENAI_BASE_URL") or None
         penalty = env.get("PAPERS_LLM_REPEAT_PENALTY")
         llm = LLMConfig(models_dir=models, run_dir=read.path("PAPERS_RUN", machine / "run"), base_url=base_url,

@@ -23,7 +23,8 @@ class TqdmIngestProgress(IngestProgress):
         self.overall = tqdm(total=sum(_page_count(f) for f in files), unit="page", desc=f"{len(files)} files",
                             position=0, dynamic_ncols=True, file=sys.stderr,
                             bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} pages [{elapsed}<{remaining}, "
-                                       "{rate_noinv_fmt}]")  # always pages/s, also below 1 page/s
+                                       "{rate_noinv_fmt}]",  # always pages/s, also below 1 page/s
+                            disable=not files)  # `papers add`: files not known before they are downloaded
         self.file_bar: tqdm | None = None
         self.parsed = 0  # pages of the current file already counted in the overall bar
 

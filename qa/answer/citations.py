@@ -13,7 +13,7 @@ from typing import Any
 from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.paper import Paper
-from ingest.text import NUMBER, looks_like_instruction, normalized, numbers_in, split_sentences, tokenize
+from ingest.text import looks_like_instruction, normalized, number_list, numbers_in, split_sentences, tokenize
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 QUOTE_CHARS = 320
@@ -51,7 +51,7 @@ def unsupported_numbers(answer: str, passages: list[Passage]) -> list[str]:
     """Numbers in the answer that occur in none of the passages: a small model's inventions show here."""
     found = {n for p in passages for n in numbers_in(p.text)}
     cited = {int(n) for n in _CITATION.findall(answer)}
-    numbers = [n for n in NUMBER.findall(_CITATION.sub(" ", answer)) if n.replace(",", "") not in found]
+    numbers = [n for n in number_list(_CITATION.sub(" ", answer)) if n not in found]
     return [n for n in dict.fromkeys(numbers) if not (n.isdigit() and int(n) in cited)]
 
 

@@ -1,0 +1,35 @@
+"""A quote located on its PDF page for highlighting: across line breaks and ligatures, and never anywhere
+when the page does not hold the whole of it."""
+from __future__ import annotations
+
+import pymupdf
+
+from index.pdf_pages import PdfPages, quote_rects
+
+LIMITS = "Our study covers only English text and models below one billion parameters."  # p.2, over two lines
+ABSTRACT = "Our method reduces training cost by 37.5% while matching dense baselines."  # p.1, "eﬀect" nearby
+
+
+def test_a_quote_over_a_line_break_is_found_line_by_line(synthetic_pdf):
+    with pymupdf.open(synthetic_pdf) as doc:
+        rects = quote_rects(doc[1], LIMITS)
+        assert len(rects) == 2  # one rectangle per line it spans
+        assert all(doc[1].get_textbox(r + (-1, -1, 1, 1)).strip() for r in rects)
+        assert quote_rects(doc[0], "Ablations isolate the effect of each component on the final accuracy.")  # ﬀ, ﬁ
+        assert quote_rects(doc[0], ABSTRACT + " …")  # a clipped quote's ellipsis is not part of it
+
+
+def test_a_quote_the_page_does_not_hold_is_not_highlighted(synthetic_pdf):
+    with pymupdf.open(synthetic_pdf) as doc:
+        assert quote_rects(doc[0], LIMITS) == []  # on another page
+        assert quote_rects(doc[1], LIMITS.replace("English", "Japanese")) == []  # a near miss is no match
+        assert quote_rects(doc[1], "the") == []  # too short to place
+
+
+def test_pages_render_with_the_quote_marked_and_clamped_to_the_file(synthetic_pdf):
+    pages = PdfPages(lambda paper_id: str(synthetic_pdf) if paper_id == "p" else None)
+    image = pages.render("p", 2, LIMITS)
+    assert image.found and image.png.startswith(b"\x89PNG") and (image.page, image.pages) == (2, 3)
+    assert not pages.render("p", 1, LIMITS).found
+    assert pages.render("p", 99).page == 3
+    assert pages.render("gone", 1) is None
