@@ -11,7 +11,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: setup run test test-fast lint browser bench bench-query bench-similar bench-retrieval
+.PHONY: setup run test test-fast lint browser bench bench-query bench-similar bench-retrieval bench-llm
 
 $(BIN)/papers: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,3 +63,8 @@ bench-retrieval: setup
 # needs an ingested library: `papers similar` latency by paper and by text, cache build, ranking at 10k papers
 bench-similar: setup
 	$(BIN)/python bench/similar.py
+
+# local LLM server configurations side by side on the app's own answer and report prompts (after bench-retrieval,
+# whose library and cached rewrites it uses): first token, total, prefill and generation tok/s
+bench-llm: setup
+	$(BIN)/python bench/llm.py

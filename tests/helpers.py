@@ -68,15 +68,17 @@ class FakeChatModel:
         self._reply = reply
         self.fail = fail
         self.calls: list[list] = []
+        self.limits: list[tuple[int | None, tuple[str, ...]]] = []  # each call's (max_tokens, stop)
 
     def problem(self) -> str | None:
         return str(self.fail) if self.fail else None
 
-    def chat(self, messages: Sequence, max_tokens: int | None = None) -> str:
-        return "".join(self.stream(messages, max_tokens))
+    def chat(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = ()) -> str:
+        return "".join(self.stream(messages, max_tokens, stop))
 
-    def stream(self, messages: Sequence, max_tokens: int | None = None) -> Iterator[str]:
+    def stream(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = ()) -> Iterator[str]:
         self.calls.append(list(messages))
+        self.limits.append((max_tokens, tuple(stop)))
         if self.fail:
             raise self.fail
         text = self._reply(messages) if callable(self._reply) else self._reply.pop(0)

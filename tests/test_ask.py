@@ -61,6 +61,16 @@ def test_local_server_starts_on_demand_is_reused_and_stops(config):
     assert not _running(first.pid)
 
 
+def test_each_call_caps_its_own_reply_and_stops_where_asked(config):
+    chat = ChatModel(config.llm)
+    story = [{"role": "user", "content": "Write a story of 300 words about a honeybee."}]
+    capped = chat.chat(story, max_tokens=12)
+    assert 1 <= len(capped.split()) <= 14, capped  # 12 tokens, not the configured 160
+    count = [{"role": "user", "content": "Count from 1 to 10, numbers separated by spaces. Reply with the numbers."}]
+    stopped = chat.chat(count, stop=[" 7"])
+    assert "5" in stopped and "8" not in stopped, stopped
+
+
 def _running(pid: int) -> bool:
     """Alive and not a zombie: a server started by another process (a `papers ui` of an earlier test) that
     has exited is re-parented to PID 1, which on some machines never reaps it."""
@@ -102,6 +112,9 @@ def test_japanese_question_reaches_english_passages_and_answers_in_japanese(aske
     assert any("AdamW" in e.quote for e in answer.evidence), [e.quote for e in answer.evidence]
     assert any("AdamW" in p.text for p in answer.passages[:3])
     assert language_of(answer.text) == "ja", answer.text
+    log = Path(local_server(asker.chat.config).running().log).read_text(errors="replace")
+    # the answer prompt's rules were restored from the server's prompt cache after the translation call
+    assert "--logits_all" in local_server(asker.chat.config).running().args and "cache hit" in log
 
 
 def test_text_inside_a_paper_is_not_obeyed(asker):

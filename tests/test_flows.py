@@ -9,7 +9,9 @@ import pytest
 
 from helpers import ROOT, FakeChatModel, make_config, prompt_text
 from index.library import Library
-from pdf_factory import ANTS, BEES, make_paper_pdf
+from ingest.limits import IngestLimits
+from ingest.parse import parse_pdf
+from pdf_factory import ANTS, BEES, SyntheticPaper, make_paper_pdf
 from qa.answer.chain import Asker
 from qa.answer.citations import unsupported_numbers
 from qa.llm.chat import LLMUnavailable
@@ -43,6 +45,15 @@ def test_follow_up_is_rewritten_and_stays_with_the_paper_named_before(library):
     assert "AntTrack" in prompt_text(fake.calls[0]) and "And its limitations?" in prompt_text(fake.calls[0])
     assert answer.standalone == "What are the limitations?"
     assert {p.paper_id for p in answer.passages} == {"2406.00002"}  # scoped by the conversation
+
+
+def test_follow_up_that_names_its_paper_costs_no_rewrite_call(library):
+    fake = FakeChatModel(["It loses trails when ants cross [1]."])
+    answer = Asker(library, fake).ask("What limitation does AntTrack have?",
+                                      history=[("What does BeeNet do?", "It counts bees [1].")]).consume()
+    assert len(fake.calls) == 1 and "<passages>" in prompt_text(fake.calls[0])  # the answer call only
+    assert answer.standalone == "What limitation does AntTrack have?"
+    assert {p.paper_id for p in answer.passages} == {"2406.00002"}
 
 
 def test_japanese_question_is_searched_in_english_too(library):
@@ -109,6 +120,23 @@ def test_a_long_tweet_is_asked_for_again_then_fitted(library):
     section = ReportWriter(library, fake)._tweet(library.parsed("2406.00001"), "en")
     assert len(fake.calls) == 2 and "at most 120" in prompt_text(fake.calls[1])
     assert section.body == "BeeNet counts honeybees with a tiny network."
+
+
+def test_costs_section_quotes_the_paper_and_marks_what_it_does_not_state(library, tmp_path):
+    paper = parse_pdf(make_paper_pdf(tmp_path / "routing.pdf", SyntheticPaper()), IngestLimits())
+    fake = FakeChatModel([])
+    section = ReportWriter(library, fake)._costs(paper, "ja")
+    assert fake.calls == []  # extractive: the model cannot mix up units it never writes
+    assert "**GPUなどのハードウェア**: “We train on 12 billion tokens with 64 GPUs for 3 days.” (p." in section.body
+    assert "**金額**: 記載なし" in section.body and "学習時間・計算量**: 記載なし" not in section.body  # "3 days"
+    assert section.citations and all(c.page >= 1 for c in section.citations)
+
+
+def test_report_calls_are_capped_and_stop_at_echoed_passages(library):
+    fake = FakeChatModel(lambda messages: "- BeeNet counts bees [1].")
+    ReportWriter(library, fake)._cited_section(SECTIONS[2], library.parsed("2406.00001"), "en")
+    max_tokens, stop = fake.limits[0]
+    assert max_tokens <= 300 and "<passage" in stop
 
 
 def test_a_section_the_model_fails_to_write_quotes_the_paper_instead(library):

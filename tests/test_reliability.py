@@ -394,7 +394,7 @@ def test_a_full_disk_is_named_and_the_library_still_lists(small_disk, synthetic_
 # ---- 11. settings that cannot work are refused with their name ----------------------------------------------------
 @pytest.mark.parametrize("name,value", [("PAPERS_CHUNK_TOKENS", "0"), ("PAPERS_CHUNK_TOKENS", "-5"),
                                         ("PAPERS_MAX_PDF_MB", "-1"), ("PAPERS_MAX_PDF_MB", "nan"),
-                                        ("PAPERS_LLM_MAX_TOKENS", "0")])
+                                        ("PAPERS_LLM_MAX_TOKENS", "0"), ("PAPERS_LLM_SERVER_ARGS", '--cache "true')])
 def test_bad_settings_are_refused(home, name, value):
     with pytest.raises(ConfigError, match=name):
         make_config(home, **{name: value})

@@ -12,6 +12,7 @@ call, `pin_offline_env()`, made by the entry points.
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 from index.config import LibraryConfig
 from ingest.errors import ConfigError
 from ingest.limits import IngestLimits
-from qa.llm.config import LLMConfig, is_loopback
+from qa.llm.config import SERVER_ARGS, LLMConfig, is_loopback
 from qa.llm.files import DEFAULT_LLM
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +89,8 @@ class Config:
                         else (1.15 if is_loopback(base_url) else None),
                         context_window=int(read.number("PAPERS_LLM_CONTEXT", 4096)),
                         timeout_s=read.number("PAPERS_LLM_TIMEOUT", 300.0),
-                        threads=int(read.number("PAPERS_LLM_THREADS", os.cpu_count() or 2)))
+                        threads=int(read.number("PAPERS_LLM_THREADS", os.cpu_count() or 2)),
+                        server_args=read.words("PAPERS_LLM_SERVER_ARGS", SERVER_ARGS))
         ui = UIConfig(user=env.get("PAPERS_UI_USER") or "papers", password=env.get("PAPERS_UI_PASSWORD") or None)
         return cls(library, llm, ui)
 
@@ -105,6 +107,15 @@ class _Reader:
             return float(raw)
         except ValueError:
             raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+    def words(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        raw = self.env.get(name)
+        if raw is None:
+            return default
+        try:
+            return tuple(shlex.split(raw))
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be options as a shell would split them: {exc}") from None
 
     def path(self, name: str, default: Path) -> Path:
         return Path(self.env.get(name) or default).expanduser().resolve()

@@ -7,6 +7,7 @@ could not be reached (the retrieved passages are there either way).
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from .names import unknown_names
 from .prompts import NOT_MENTIONED, REFUSAL, answer_messages, is_refusal, search_query_messages
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|this|that|these|those|the (paper|method|model|approach)s?)\b",
+                          re.I)
 
 
 @dataclass
@@ -79,8 +82,10 @@ class Asker:
     def search_query(self, question: str, history: list[tuple[str, str]]) -> str:
         """The question as retrieval wants it: a follow-up ("and its cost?") made to stand alone, and in
         English, the papers' language (on the dev set the English rewrite of Japanese questions lifts
-        hit@5 by about 10 points). An English question without history needs no LLM call."""
-        if not history and language_of(question) == "en":
+        hit@5 by about 10 points). An English question needs no LLM call when there is no history, or
+        when the follow-up names its paper and points back at nothing ("What optimizer does MoBA use?")."""
+        if language_of(question) == "en" and (not history or (self.retriever.scope(question)
+                                                              and not _POINTS_BACK.search(question))):
             return question
         reply = self.chat.chat(search_query_messages(question, history), max_tokens=80)
         lines = [line.strip().strip('"“”') for line in reply.splitlines() if line.strip()]

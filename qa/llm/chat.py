@@ -33,7 +33,7 @@ class LLMUnavailable(PapersError):
 
 
 def local_server(config: LLMConfig) -> LocalLLMServer:
-    return LocalLLMServer(config.run_dir, config.threads, config.context_window)
+    return LocalLLMServer(config.run_dir, config.threads, config.context_window, config.server_args)
 
 
 class ChatModel:
@@ -69,17 +69,22 @@ class ChatModel:
             config = self.config
             base_url = config.base_url or self.server().start(config.model_path).base_url
             extra = {"extra_body": {"repeat_penalty": config.repeat_penalty}} if config.repeat_penalty else {}
+            # max_tokens goes with each call: a max_tokens set here overrides the one a call passes
             self._llm = OpenAILike(model=config.model, api_base=base_url, api_key=config.api_key, is_chat_model=True,
-                                   context_window=config.context_window, max_tokens=config.max_tokens,
+                                   context_window=config.context_window, max_tokens=None,
                                    temperature=config.temperature, timeout=config.timeout_s, max_retries=0,
                                    additional_kwargs=extra)
         return self._llm
 
-    def stream(self, messages: Sequence[Message], max_tokens: int | None = None) -> Iterator[str]:
-        """The reply's text deltas as they arrive."""
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None,
+               stop: Sequence[str] = ()) -> Iterator[str]:
+        """The reply's text deltas as they arrive; generation ends at any of the `stop` strings (OpenAI's own
+        parameter: every compatible server takes it)."""
         from llama_index.core.llms import ChatMessage
 
-        options = {"max_tokens": max_tokens} if max_tokens else {}
+        options: dict = {"max_tokens": max_tokens or self.config.max_tokens}
+        if stop:
+            options["stop"] = list(stop)
         try:
             chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
             for chunk in self._client().stream_chat(chat, **options):
@@ -93,6 +98,6 @@ class ChatModel:
             raise LLMUnavailable(f"The LLM ({self.label}) could not answer: {type(exc).__name__}: {exc}. Check "
                                  "`papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL.") from None
 
-    def chat(self, messages: Sequence[Message], max_tokens: int | None = None) -> str:
+    def chat(self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] = ()) -> str:
         """The whole reply (streamed underneath, so only silence times it out)."""
-        return "".join(self.stream(messages, max_tokens))
+        return "".join(self.stream(messages, max_tokens, stop))

@@ -211,15 +211,16 @@ class LocalLLMServer:
 
 
 def _wait_exit(state: ServerState, seconds: float) -> bool:
-    """Wait until the server has exited: reaped, when this process started it; else no longer in /proc as
-    that server (another command started it, and init reaps it)."""
+    """Wait until the server has exited: reaped, when this process started it; else gone or a zombie (another
+    command started it). Not merely "no longer its command line": an exiting process loses that before it
+    has released its memory and port."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             if os.waitpid(state.pid, os.WNOHANG)[0] == state.pid:
                 return True
-        except ChildProcessError:
-            if not is_our_server(state):
+        except ChildProcessError:  # not ours to reap: gone, a zombie, or its pid taken by another process
+            if _gone(state.pid) or _start_ticks(state.pid) != state.start_ticks:
                 return True
         time.sleep(0.1)
     return False

@@ -1,6 +1,6 @@
 """What each report section asks for: its retrieval queries, the paper sections it prefers, its prompt.
 
-Sections differ in what they need (limitations vs. costs vs. method), so each has its own
+Sections differ in what they need (limitations vs. results vs. method; section 6 is extractive), so each has its own
 retrieval and instruction. Passages go in as numbered data blocks exactly as in the answer chain;
 the model cites them as [n] and the writer turns those into page citations.
 """
@@ -56,15 +56,6 @@ SECTIONS = {
                           "（アーキテクチャ、アルゴリズム、学習目的、ハイパーパラメータ）",
                     "en": "technical details for engineers: architecture, algorithm, training objective, "
                           "hyperparameters"}),
-    6: SectionSpec(6, ("GPUs training hours compute cost", "training data tokens dataset size",
-                       "model parameters size"),
-                   re.compile(r"train|setup|infrastructure|data|implementation|experiment", re.I),
-                   {"ja": "コストや物理的な詳細（使用したGPUの種類と数、学習時間・計算量、"
-                          "データセットとその規模、モデルのサイズ）。"
-                          "パッセージに書かれている数値だけを書き、書かれていないものは推測しない",
-                    "en": "costs and physical details (GPU type and count, training time and compute, datasets and "
-                          "their size, model size). Only numbers the passages state; never guess what they do not "
-                          "state"}),
 }
 
 # Prompts per report language: a small model keeps to the output language far better when the

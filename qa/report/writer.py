@@ -44,17 +44,21 @@ from .prompts import (
 )
 
 PASSAGES_PER_SECTION = 5
+# Output caps per call (bench/llm.py): at 17 tok/s every token is ~60 ms, and what a 1.5B model writes past
+# its bullets is loops, echoed <passage> tags and guesses. A seed section's 4-5 bullets fit in 300.
+SECTION_TOKENS, VIEW_TOKENS, REFERENCE_TOKENS, TWEET_TOKENS = 300, 200, 250, 160
+STOP = ("<passage", "</passage", "\n\n[")  # echoed passages, or a list of bare [n] after the bullets
 MATCH_THRESHOLD = 0.85  # e5 cosine of a bullet and its passage: related 0.86-0.90, unrelated up to 0.83
 PREFERRED_BONUS = 0.5 / (RRF_K + 1)  # a passage from a fitting section counts as half a first place
 WORDS = {
     "ja": {"stated": "**論文が述べている限界**", "own": "**本レポートの見解（論文には書かれていない推測を含む）**",
-           "missing": "**論文に記載が見つからなかった項目:** {items}",
+           "not_stated": "記載なし",
            "none": "- 論文中に、GPU・学習時間・データ量・モデルサイズの記載は見つかりませんでした。",
            "nothing": "- 該当する記述は論文中に見つかりませんでした。",
            "cited": "本文で{count}回引用 {pages}。", "no_refs": "- 論文の参考文献リストを抽出できませんでした。",
            "no_cites": "- 本文中の引用を数えられませんでした（参考文献リストの先頭{n}件）:"},
     "en": {"stated": "**Stated in the paper**", "own": "**Our view (not stated in the paper; partly speculative)**",
-           "missing": "**Not stated in the paper:** {items}",
+           "not_stated": "not stated",
            "none": "- The paper states no GPUs, training time, data size or model size.",
            "nothing": "- The paper says nothing on this.",
            "cited": "cited {count}× in the body {pages}.",
@@ -194,8 +198,8 @@ class ReportWriter:
     def folder(self) -> Path:
         return self.library.config.reports_dir
 
-    def _chat(self, messages) -> str:
-        return self.chat.chat(messages)
+    def _chat(self, messages, max_tokens: int) -> str:
+        return self.chat.chat(messages, max_tokens, STOP)
 
     def saved(self, record: PaperRecord, lang: str) -> Report | None:
         """The saved report, if it was written from the paper's current version."""
@@ -258,7 +262,10 @@ class ReportWriter:
 
     @staticmethod
     def _abstract(paper: Paper) -> Passage:
-        return synthetic_passage(paper, "abstract", "Abstract", paper.abstract_page, paper.abstract, ChunkKind.ABSTRACT)
+        """The abstract, cut to the prompt's passage size once per paper (by the title's terms), so sections 1-3
+        open with the same ~400 tokens (with the rules) and the server computes them once (~6 s each)."""
+        text = focus(paper.abstract, paper.title)
+        return synthetic_passage(paper, "abstract", "Abstract", paper.abstract_page, text, ChunkKind.ABSTRACT)
 
     def _matcher(self, passages: list[Passage]):
         """Bullets -> the passage each matches best by e5 (cross-lingual), if close enough."""
@@ -271,7 +278,8 @@ class ReportWriter:
     # ---- sections --------------------------------------------------------------------------
     def _cited_section(self, spec: SectionSpec, paper: Paper, lang: str) -> ReportSection:
         passages = self._passages(spec, paper)
-        body, citations, dropped = ground(self._chat(section_messages(spec, paper.title, passages, lang)),
+        body, citations, dropped = ground(self._chat(section_messages(spec, paper.title, passages, lang),
+                                                     SECTION_TOKENS),
                                           passages, paper, _numbers_of(passages, paper), self._matcher(passages),
                                           echo=spec.task[lang])
         if not citations:  # nothing usable from the model: quote the best passages instead
@@ -294,29 +302,30 @@ class ReportWriter:
         stated = self._cited_section(SECTIONS[4], paper, lang)
         method = self._passages(SECTIONS[2], paper, k=4)
         # a view is not a citation of the paper: grounded against no passages, so it gets no page numbers
-        own, _, dropped = ground(self._chat(own_view_messages(paper.title, method, lang)), [], paper,
+        own, _, dropped = ground(self._chat(own_view_messages(paper.title, method, lang), VIEW_TOKENS), [], paper,
                                  _numbers_of(method, paper))
         words = WORDS[lang]
         body = f"{words['stated']}\n\n{stated.body}\n\n{words['own']}\n\n{own or words['nothing']}"
         return ReportSection(4, HEADINGS[lang][3], body, stated.citations, stated.dropped + dropped)
 
     def _costs(self, paper: Paper, lang: str) -> ReportSection:
-        facts = cost_facts(paper)
-        passages = [synthetic_passage(paper, f"cost-{i}", f.section, f.page, f.sentence)
-                    for i, f in enumerate(f for group in facts.values() for f in group)]
-        words = WORDS[lang]
-        missing = [LABELS[lang][name] for name in unstated(facts)]
-        if not passages:
-            return ReportSection(6, HEADINGS[lang][5], words["none"])
-        body, citations, dropped = ground(self._chat(section_messages(SECTIONS[6], paper.title, passages, lang,
-                                                                      bullets=6)), passages, paper,
-                                          _numbers_of(passages, paper), self._matcher(passages),
-                                          echo=SECTIONS[6].task[lang])
+        """Extractive, no LLM: per kind of cost, the paper's own sentences quoted with their page, or "not stated".
+        Asked to summarise them, the 1.5B model guessed what they lack and mixed their units ("200 samples"
+        became "200MB"); quoting also saves a call (~50 s of a report)."""
+        facts = cost_facts(paper, per_category=2)
+        missing = set(unstated(facts))
+        words, lines, citations = WORDS[lang], [], []
+        for name, group in facts.items():
+            label = LABELS[lang][name]
+            if name in missing:
+                lines.append(f"- **{label}**: {words['not_stated']}")
+            for i, fact in enumerate(group):
+                passage = synthetic_passage(paper, f"cost-{name}-{i}", fact.section, fact.page, fact.sentence)
+                lines.append(f"- **{label}**: “{clip(fact.sentence, 300)}” (p.{fact.page})")
+                citations.append(Citation(passage, fact.sentence, fact.page))
         if not citations:
-            body, citations = self._quoted(passages[:4], SECTIONS[6], paper, lang)
-        if missing:
-            body += "\n\n" + words["missing"].format(items=", ".join(missing))
-        return ReportSection(6, HEADINGS[lang][5], body, citations, dropped)
+            return ReportSection(6, HEADINGS[lang][5], words["none"])
+        return ReportSection(6, HEADINGS[lang][5], "\n".join(lines), citations)
 
     def _references(self, paper: Paper, lang: str) -> ReportSection:
         words = WORDS[lang]
@@ -327,7 +336,7 @@ class ReportWriter:
             lines = [words["no_cites"].format(n=3)] + [f"- {r.text[:240]} (p.{r.page})" for r in paper.references[:3]]
             return ReportSection(7, HEADINGS[lang][6], "\n".join(lines))
         reply = self._chat(key_reference_messages(paper.title, [(k.reference.text, [c for c, _ in k.contexts])
-                                                                for k in keys], lang))
+                                                                for k in keys], lang), REFERENCE_TOKENS)
         reasons = {int(m.group(1)): m.group(2).strip() for m in re.finditer(r"^\s*(\d{1,2})[.)]\s*(.+)$", reply, re.M)}
         lines, citations = [], []
         for number, key in enumerate(keys, start=1):
@@ -351,11 +360,12 @@ class ReportWriter:
         abstract = defuse(focus(paper.abstract, paper.title, 1200)) if paper.abstract else paper.title
         known = numbers_in(f"{paper.title} {abstract}")  # the tweet is written from the abstract
         limit = TWEET_LIMIT - 20  # ask for less: small models overshoot
-        tweet = " ".join(self._chat(tweet_messages(paper.title, abstract, lang, limit)).split()).strip('"「」 ')
+        tweet = " ".join(self._chat(tweet_messages(paper.title, abstract, lang, limit), TWEET_TOKENS).split())
+        tweet = tweet.strip('"「」 ')
         for _ in range(2):
             if len(tweet) <= TWEET_LIMIT and not unsupported(tweet, known):
                 break
-            shorter = self._chat(shorter_tweet_messages(tweet, limit, lang))
+            shorter = self._chat(shorter_tweet_messages(tweet, limit, lang), TWEET_TOKENS)
             tweet = " ".join(shorter.split()).strip('"「」 ') or tweet
         # a sentence about the tweet itself ("研究者向けの日本語のツイートです") is the model talking to us
         dropped = [s for s in split_sentences(tweet) if unsupported(s, known) or looks_like_instruction(s)
