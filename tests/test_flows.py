@@ -130,6 +130,10 @@ def test_costs_section_quotes_the_paper_and_marks_what_it_does_not_state(library
     assert "**GPUなどのハードウェア**: “We train on 12 billion tokens with 64 GPUs for 3 days.” (p." in section.body
     assert "**金額**: 記載なし" in section.body and "学習時間・計算量**: 記載なし" not in section.body  # "3 days"
     assert section.citations and all(c.page >= 1 for c in section.citations)
+    quick = SyntheticPaper(sections=[("3 Experiments", "Training takes about 12 minutes on a single 4090 GPU. " * 3)])
+    body = ReportWriter(library, fake)._costs(parse_pdf(make_paper_pdf(tmp_path / "q.pdf", quick), IngestLimits()),
+                                              "ja").body
+    assert "12 minutes" in body and "学習時間・計算量**: 記載なし" not in body  # stated inside the GPU sentence
 
 
 def test_report_calls_are_capped_and_stop_at_echoed_passages(library):

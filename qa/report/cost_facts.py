@@ -17,7 +17,7 @@ from ..retrieval.search import similar
 CATEGORIES: dict[str, re.Pattern] = {
     "hardware": re.compile(r"\b(?:GPUs?|TPUs?|NPUs?|[HAV]100s?|H[28]00s?|H20s?|A800s?|B200s?|Ascend|MI[23]\d0X?|"
                            r"accelerators?|nodes?)\b", re.I),
-    "compute": re.compile(r"\b(?:GPU[- ]hours?|[HA]\d00[- ]hours?|hours|days|weeks|FLOPs?|PFLOP\w*|"
+    "compute": re.compile(r"\b(?:GPU[- ]hours?|[HA]\d00[- ]hours?|minutes|hours?|days?|weeks?|FLOPs?|PFLOP\w*|"
                           r"wall[- ]clock|training time|throughput)\b", re.I),
     "data": re.compile(r"\b(?:tokens?|trillions?|datasets?|corpus|corpora|samples|examples|instances|"
                        r"pairs|hours of (?:audio|speech|video)|documents)\b", re.I),
