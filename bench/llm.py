@@ -2,13 +2,14 @@
 
 The prompts are built once, without the LLM, exactly as the app builds them, and cached in
 bench/results/cache/llm_prompts.json: answer prompts for dev-set questions (retrieval over the benchmark
-library, Japanese questions focused by their cached English rewrite) and the 8-section report's prompts for
-two papers (recorded from `ReportWriter` with a stand-in chat model). Each configuration (a GGUF
+library, Japanese questions focused by their cached English rewrite) and the 8-section report's prompts of
+the first `--report-papers` papers (recorded from `ReportWriter` with a stand-in chat model). Each configuration (a GGUF
 quantization plus server options) gets a fresh server and every prompt in the same order, so the prefix
 reuse a configuration allows is measured as the app would meet it. Per call: client-side first token and
 total time, and from the server's log the prompt tokens actually evaluated, prefill and generation tok/s.
 
-usage: python bench/llm.py [--configs a,b] [--answers N] [--report-papers N] [--home DIR]
+usage: python bench/llm.py [--configs a,b] [--answers N] [--report-papers N] [--only answer|report]
+                          [--max-tokens N] [--prompts FILE] [--ask] [--home DIR] [--out FILE]
 Writes bench/results/llm.json (with the CPU's flags and llama.cpp's build info).
 """
 from __future__ import annotations
@@ -81,7 +82,7 @@ class RecordingChat(ChatModel):
 
     def __init__(self, config):
         super().__init__(config)
-        self.prompts: list[list[dict]] = []
+        self.prompts: list[dict] = []  # each call: messages, max_tokens, stop
 
     def stream(self, messages, max_tokens=None, stop=()):
         self.prompts.append({"messages": [dict(m) for m in messages], "max_tokens": max_tokens, "stop": list(stop)})
