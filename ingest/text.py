@@ -43,6 +43,61 @@ def numbers_in(text: str) -> set[str]:
     return set(number_list(text))
 
 
+# Units by kind: a number supports a claim only with a unit of the same kind ("200 samples" is no support for
+# "200MB", a "32B" model no support for "32GB"). Single letters are case-sensitive (B, M, K, T: magnitudes).
+_UNIT_KINDS = {
+    "percent": "% percent pct pp point points パーセント ポイント",
+    "memory": "kb mb gb tb pb kib mib gib tib byte bytes バイト",
+    "magnitude": "B M K T bn billion billions million millions thousand trillion trillions 億 万 兆 千",
+    "hours": "h hr hrs hour hours 時間", "days": "day days 日 日間", "weeks": "week weeks 週 週間",
+    "months": "month months ヶ月 か月 カ月", "minutes": "min mins minute minutes 分 分間",
+    "seconds": "s sec secs second seconds 秒", "milliseconds": "ms ミリ秒",
+    "times": "x × times fold 倍", "devices": "gpu gpus tpu tpus npu npus accelerators nodes",
+    "tokens": "token tokens トークン",
+    "items": "samples sample examples images videos pairs instances problems questions prompts documents "
+             "件 サンプル 個 問 枚",
+}
+_UNIT_KIND = {unit: kind for kind, units in _UNIT_KINDS.items() for unit in units.split()}
+_JA_UNITS = sorted((u for u in _UNIT_KIND if not u.isascii()), key=len, reverse=True)
+_QUANTITY = re.compile(r"(?<![A-Za-z0-9.])(\d+(?:[.,]\d+)*)\s?(" + "|".join(map(re.escape, _JA_UNITS))
+                       + r"|[%×]|[A-Za-z]+)?")
+BARE = ""  # no unit after the number, or a word that is no unit ("88.9 on MiniF2F"): compatible with any
+
+
+def _unit_kind(unit: str | None) -> str:
+    if not unit:
+        return BARE
+    return _UNIT_KIND.get(unit) or _UNIT_KIND.get(unit.lower() if len(unit) > 1 else unit) or BARE
+
+
+def quantity_list(text: str) -> list[tuple[str, str]]:
+    """(number, unit kind) pairs a text states, in order: the kind of the unit right after each number
+    ("32GB" memory, "32B" magnitude, "200 samples" items), BARE for none."""
+    text = unicodedata.normalize("NFKC", text)
+    return [(m.group(1).replace(",", ""), _unit_kind(m.group(2))) for m in _QUANTITY.finditer(text)]
+
+
+class Quantities:
+    """What a source text can support: its numbers, each with the unit kinds it is written with."""
+
+    def __init__(self, text: str):
+        self.kinds: dict[str, set[str]] = {}
+        for number, kind in quantity_list(text):
+            self.kinds.setdefault(number, set()).add(kind)
+
+    def supports(self, number: str, kind: str) -> bool:
+        """The source states the number with no unit or the same kind of unit (any, for a claim with none)."""
+        kinds = self.kinds.get(number)
+        return kinds is not None and (kind == BARE or BARE in kinds or kind in kinds)
+
+    def unsupported(self, claim: str) -> list[str]:
+        """The numbers of `claim` the source does not state with that unit, in order ("200MB", "8")."""
+        text = unicodedata.normalize("NFKC", claim)
+        missing = [m.group(0).strip() for m in _QUANTITY.finditer(text)
+                   if not self.supports(m.group(1).replace(",", ""), _unit_kind(m.group(2)))]
+        return list(dict.fromkeys(missing))
+
+
 # ---- sentences --------------------------------------------------------------------------------------
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 _ABBREVIATION = re.compile(r"(?:\bet al|\be\.g|\bi\.e|\bFig|\bFigs|\bEq|\bSec|\bTab|\bvs|\bcf|\bapprox|\bNo)\.$")

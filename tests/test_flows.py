@@ -16,7 +16,7 @@ from qa.answer.chain import Asker
 from qa.answer.citations import unsupported_numbers
 from qa.llm.chat import LLMUnavailable
 from qa.report.prompts import SECTIONS
-from qa.report.writer import ReportWriter
+from qa.report.writer import ReportSection, ReportWriter
 
 
 @pytest.fixture(scope="module")
@@ -110,16 +110,33 @@ def test_numbers_next_to_japanese_text_are_checked():
 
     passage = Passage("c", "Accuracy reaches 91.0% on the test set.", ChunkMeta("p", "", "P", 0, ChunkKind.BODY, "s",
                                                                                "s", 1, 1))
-    assert unsupported_numbers("精度は93.3%で、91.0%ではない[1]。", [passage]) == ["93.3"]
-    assert unsupported_numbers("精度は９１．０％、誤差は１．５％[1]。", [passage]) == ["1.5"]  # full-width digits
+    assert unsupported_numbers("精度は93.3%で、91.0%ではない[1]。", [passage]) == ["93.3%"]
+    assert unsupported_numbers("精度は９１．０％、誤差は１．５％[1]。", [passage]) == ["1.5%"]  # full-width digits
 
 
 def test_a_long_tweet_is_asked_for_again_then_fitted(library):
     long = "BeeNet counts honeybees at hive entrances with a tiny convolutional network " * 4
     fake = FakeChatModel([long, "BeeNet counts honeybees with a tiny network."])
-    section = ReportWriter(library, fake)._tweet(library.parsed("2406.00001"), "en")
+    section = ReportWriter(library, fake)._tweet(library.parsed("2406.00001"), "en", None)
     assert len(fake.calls) == 2 and "at most 120" in prompt_text(fake.calls[1])
     assert section.body == "BeeNet counts honeybees with a tiny network."
+
+
+@pytest.mark.parametrize("reply", ["BeeNet counts honeybees with a tiny network.",
+                                   "タイトル: BeeNet: Counting Honeybees with Tiny Vision Models 内容: BeeNet counts "
+                                   "honeybees at hive entrances with a tiny network"])
+def test_a_tweet_in_the_wrong_language_is_asked_for_again_then_taken_from_the_results(library, reply):
+    fake = FakeChatModel(lambda messages: reply)
+    result = ReportSection(3, "", "- BeeNetは小さなモデルでミツバチを数える (p.2)。\n- 二つ目 (p.3)。")
+    section = ReportWriter(library, fake)._tweet(library.parsed("2406.00001"), "ja", result)
+    assert len(fake.calls) == 3 and "日本語ではありませんでした" in prompt_text(fake.calls[1])
+    assert section.body == "BeeNet: BeeNetは小さなモデルでミツバチを数える。" and section.dropped
+
+
+def test_a_tweet_that_talks_to_us_is_not_kept(library):
+    fake = FakeChatModel(lambda messages: "こんにちは！ 前回の回答で説明したように、BeeNetはミツバチを数えます。 2.")
+    section = ReportWriter(library, fake)._tweet(library.parsed("2406.00001"), "ja", None)
+    assert len(section.dropped) == 3 and section.body == "BeeNet: Counting Honeybees with Tiny Vision Models"
 
 
 def test_costs_section_quotes_the_paper_and_marks_what_it_does_not_state(library, tmp_path):
@@ -145,8 +162,39 @@ def test_report_calls_are_capped_and_stop_at_echoed_passages(library):
 
 def test_a_section_the_model_fails_to_write_quotes_the_paper_instead(library):
     fake = FakeChatModel(lambda messages: "- ## heading\n- :")
-    section = ReportWriter(library, fake)._cited_section(SECTIONS[4], library.parsed("2406.00001"), "en")
-    assert section.citations and section.body.startswith("- “")
+    section = ReportWriter(library, fake)._cited_section(SECTIONS[5], library.parsed("2406.00001"), "en")
+    assert section.quoted and section.citations and "\n- “" in section.body
+    assert len(fake.calls) == 1  # not a language problem: no second try
+
+
+def test_a_section_in_the_wrong_language_is_asked_for_once_more_then_quoted(library):
+    paper = library.parsed("2406.00001")
+    fake = FakeChatModel(["- 我们提出了一个计数蜜蜂的网络 [1]\n- 这是一个小型卷积网络 [2]",
+                          "- BeeNetは小さな畳み込みネットワークでミツバチを数える [1]。"])
+    section = ReportWriter(library, fake)._cited_section(SECTIONS[2], paper, "ja")
+    assert section.attempts == 2 and "日本語ではありませんでした" in prompt_text(fake.calls[1])
+    assert section.body.startswith("- BeeNetは") and len(section.wrong_language) == 2 and not section.quoted
+
+    fake = FakeChatModel(lambda messages: "- BeeNet counts honeybees with a small convolutional network [1].")
+    section = ReportWriter(library, fake)._cited_section(SECTIONS[2], paper, "ja")
+    assert section.quoted and len(fake.calls) == 2 and section.citations
+    assert section.body.startswith("- モデルの出力が使えなかったため") and "\n- “" in section.body
+
+
+def test_stated_limitations_are_the_papers_sentences_rendered_and_quoted(library, tmp_path):
+    def reply(rendering: str):
+        return lambda messages: rendering if "翻訳してください" in prompt_text(messages) \
+            else "- 評価は晴天の日中に限られている。"
+
+    paper = parse_pdf(make_paper_pdf(tmp_path / "routing.pdf", SyntheticPaper()), IngestLimits())
+    rendered = reply("本研究は英語のテキストと小規模なモデルのみを対象としている。")
+    section = ReportWriter(library, FakeChatModel(rendered))._limitations(paper, "ja")
+    assert "- 本研究は英語のテキストと小規模なモデルのみを対象としている。 (p." in section.body
+    assert "  - “Our study covers only English text and models below one billion parameters.”" in section.body
+    assert "- 評価は晴天の日中に限られている。" in section.body and section.citations
+    invented = ReportWriter(library, FakeChatModel(reply("本研究は10億パラメータ未満のモデルのみを扱う。")))\
+        ._limitations(paper, "ja")  # "one billion" holds no "10"
+    assert "10億" not in invented.body and "- “Our study covers only English text" in invented.body
 
 
 def test_a_bug_inside_a_command_shows_its_traceback(home):

@@ -48,4 +48,4 @@ def test_citations_explicit_inferred_and_unsupported_numbers():
                 _passage("Training used 512 H800 GPUs for three weeks at a cost of 534,700 dollars.")]
     assert cited_numbers("It shrinks [2] and [1], see [2] and [7].", 2) == [2, 1]
     assert inferred_citations("Training ran on 512 H800 GPUs.", passages) == [2]
-    assert unsupported_numbers("It used 512 GPUs [2] for 10 days and cost 534,700 dollars.", passages) == ["10"]
+    assert unsupported_numbers("It used 512 GPUs [2] for 10 days and cost 534,700 dollars.", passages) == ["10 days"]

@@ -375,7 +375,9 @@ def cmd_eval_reports(args: argparse.Namespace, config: Config) -> int:
     def show(result: dict) -> None:
         facts = result["key_facts"]
         print(f"{result['paper_id']:<12} structure={'ok' if not result['structure_problems'] else 'BAD'} "
-              f"tweet={result['tweet_chars']} grounded={result['groundedness']} "
+              f"tweet={result['tweet_chars']} grounded={result['groundedness']} units={result['unit_groundedness']} "
+              f"in_language={result['sections_in_language']}/{result['sections_checked']} "
+              f"zh_glyphs={result['simplified_glyphs']} "
               f"cited_sections={result['sections_with_citation']}/8 valid_quotes={result['citation_validity']} "
               f"refs_in_list={result['reference_entries_in_list']}/{result['reference_entries']} "
               f"time={result['seconds']:.0f}s" + (f" key_fact_recall={facts['recall']}" if facts else ""), flush=True)

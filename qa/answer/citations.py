@@ -13,7 +13,7 @@ from typing import Any
 from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.paper import Paper
-from ingest.text import looks_like_instruction, normalized, number_list, numbers_in, split_sentences, tokenize
+from ingest.text import Quantities, looks_like_instruction, normalized, split_sentences, tokenize
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 QUOTE_CHARS = 320
@@ -48,11 +48,11 @@ class Citation:
 
 
 def unsupported_numbers(answer: str, passages: list[Passage]) -> list[str]:
-    """Numbers in the answer that occur in none of the passages: a small model's inventions show here."""
-    found = {n for p in passages for n in numbers_in(p.text)}
+    """Numbers of the answer that no passage states with that unit ("82.4%", "200MB" from "200 samples"):
+    a small model's inventions show here."""
+    known = Quantities("\n".join(p.text for p in passages))
     cited = {int(n) for n in _CITATION.findall(answer)}
-    numbers = [n for n in number_list(_CITATION.sub(" ", answer)) if n not in found]
-    return [n for n in dict.fromkeys(numbers) if not (n.isdigit() and int(n) in cited)]
+    return [n for n in known.unsupported(_CITATION.sub(" ", answer)) if not (n.isdigit() and int(n) in cited)]
 
 
 def cited_numbers(answer: str, count: int) -> list[int]:

@@ -1,7 +1,9 @@
 """`papers eval-reports`: how well-formed and how grounded generated reports are.
 
 Per report: the format (8 headings in order, tweet within 140 characters), the share of its numbers
-found in the paper's text, the sections with a page citation, whether each cited quote is on its
+found in the paper's text (and found with the same kind of unit: "200 samples" does not ground "200MB"),
+its language (simplified-only Chinese glyphs, English bullets in a Japanese report, sections with a
+line in the wrong language), the sections with a page citation, whether each cited quote is on its
 cited page of the PDF, whether the section-7 entries are in the parsed reference list, generation
 time, and, where an imported seed report exists for the paper, key-fact recall: the numbers and
 names of the seed report that the paper also contains, found again in ours.
@@ -14,16 +16,16 @@ import statistics
 from index.library import Library
 from index.pdf_pages import PdfPages
 from ingest.paper import Paper
-from ingest.text import normalized, numbers_in
+from ingest.text import Quantities, normalized, numbers_in
 
 from ..answer.names import candidate_names
 from ..notes.parse import REPORT
 from ..notes.store import NoteStore
 from .format import parse_report, structure_problems, tweet_length
-from .grounding import paper_text
+from .grounding import PAGE_CITE, paper_text, unsupported
+from .language import language_problem, simplified_glyphs
 from .writer import Report, ReportWriter
 
-_PAGE_CITE = re.compile(r"\(p\.\d+(?:, p\.\d+)*\)")
 _OUR_COUNTS = re.compile(r"本文で\d+回引用|cited \d+× in the body")
 _ENTRY = re.compile(r"^- \*\*.+?\*\* — (.+)$", re.M)
 
@@ -31,7 +33,22 @@ _ENTRY = re.compile(r"^- \*\*.+?\*\* — (.+)$", re.M)
 def report_numbers(markdown: str) -> set[str]:
     """Numbers a report states about the paper: not its headings, page citations or our citation counts."""
     bodies = " ".join(body for _, _, body in parse_report(markdown).sections)
-    return numbers_in(_OUR_COUNTS.sub(" ", _PAGE_CITE.sub(" ", bodies)))
+    return numbers_in(_OUR_COUNTS.sub(" ", PAGE_CITE.sub(" ", bodies)))
+
+
+def language_checks(markdown: str, lang: str) -> dict:
+    """Lines in the wrong language, per section the model writes (section 7's entries are the bibliography's own
+    English, section 6 quotes the paper): simplified-only glyphs anywhere, English bullets in a Japanese report."""
+    sections = {number: body for number, _, body in parse_report(markdown).sections if number not in (6, 7)}
+    problems = {number: [line for line in body.splitlines() if line.strip() and language_problem(line, lang)]
+                for number, body in sections.items()}
+    bullets = [line for body in sections.values() for line in body.splitlines() if line.lstrip().startswith("- ")]
+    english = [line for line in bullets if language_problem(line, lang) == "english"]
+    return {"sections_in_language": sum(1 for lines in problems.values() if not lines),
+            "sections_checked": len(sections),
+            "wrong_language_lines": {n: lines for n, lines in problems.items() if lines},
+            "simplified_glyphs": len(simplified_glyphs(markdown)),
+            "english_bullet_share": round(len(english) / len(bullets), 3) if bullets and lang != "en" else 0.0}
 
 
 def reference_entries_found(markdown: str, paper: Paper) -> tuple[int, int]:
@@ -63,6 +80,8 @@ def check_report(report: Report, paper: Paper, pages: PdfPages, seed: str | None
     markdown = report.markdown
     words = paper_text(paper)
     numbers, known = report_numbers(markdown), numbers_in(words)
+    bodies = _OUR_COUNTS.sub(" ", " ".join(body for _, _, body in parse_report(markdown).sections))
+    unit_misses = unsupported(bodies, Quantities(words))
     parsed = parse_report(markdown)
     citations = [c for s in report.sections for c in s.citations]
     valid = [pages.quote_on_page(report.paper_id, c.page, c.quote) for c in citations]
@@ -74,12 +93,18 @@ def check_report(report: Report, paper: Paper, pages: PdfPages, seed: str | None
         "numbers": len(numbers), "numbers_in_paper": len(numbers & known),
         "groundedness": round(len(numbers & known) / len(numbers), 3) if numbers else None,
         "ungrounded_numbers": sorted(numbers - known),
-        "sections_with_citation": sum(1 for _, _, body in parsed.sections if _PAGE_CITE.search(body)),
+        "unit_groundedness": round(1 - len(unit_misses) / len(numbers), 3) if numbers else None,
+        "unit_ungrounded": unit_misses,
+        **language_checks(markdown, report.lang),
+        "sections_with_citation": sum(1 for _, _, body in parsed.sections if PAGE_CITE.search(body)),
         "citations": len(citations),
         "citation_validity": round(sum(valid) / len(valid), 3) if valid else None,
         "citation_pages_in_range": all(1 <= c.page <= paper.page_count for c in citations),
         "reference_entries": entries, "reference_entries_in_list": found,
         "dropped_sentences": sum(len(s.dropped) for s in report.sections),
+        "dropped_wrong_language": sum(len(s.wrong_language) for s in report.sections),
+        "sections_retried": [s.number for s in report.sections if s.attempts > 1],
+        "sections_quoted": [s.number for s in report.sections if s.quoted],
         "seconds": report.seconds, "section_seconds": {s.number: s.seconds for s in report.sections},
         "key_facts": key_fact_recall(seed, markdown, words) if seed else None,
     }
@@ -101,6 +126,11 @@ def summarize(results: list[dict]) -> dict:
         "structure_valid": sum(1 for r in results if not r["structure_problems"]),
         "tweet_within_limit": sum(1 for r in results if r["tweet_chars"] <= 140),
         "groundedness_mean": mean("groundedness"),
+        "unit_groundedness_mean": mean("unit_groundedness"),
+        "simplified_glyphs": sum(r["simplified_glyphs"] for r in results),
+        "english_bullet_share_mean": mean("english_bullet_share"),
+        "sections_in_language": f"{sum(r['sections_in_language'] for r in results)}/"
+                                f"{sum(r['sections_checked'] for r in results)}",
         "sections_with_citation_mean": mean("sections_with_citation"),
         "citation_validity_mean": mean("citation_validity"),
         "reference_entries_in_list": f"{sum(r['reference_entries_in_list'] for r in results)}/"

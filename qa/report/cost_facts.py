@@ -18,9 +18,11 @@ CATEGORIES: dict[str, re.Pattern] = {
     "hardware": re.compile(r"\b(?:GPUs?|TPUs?|NPUs?|[HAV]100s?|H[28]00s?|H20s?|A800s?|B200s?|Ascend|MI[23]\d0X?|"
                            r"accelerators?|nodes?)\b", re.I),
     "compute": re.compile(r"\b(?:GPU[- ]hours?|[HA]\d00[- ]hours?|minutes|hours?|days?|weeks?|FLOPs?|PFLOP\w*|"
-                          r"wall[- ]clock|training time|throughput)\b", re.I),
-    "data": re.compile(r"\b(?:tokens?|trillions?|datasets?|corpus|corpora|samples|examples|instances|"
-                       r"pairs|hours of (?:audio|speech|video)|documents)\b", re.I),
+                          r"wall[- ]clock|training time)\b", re.I),
+    # counted items need their count: "draft token" or "multi-token prediction" is no data size
+    "data": re.compile(r"\b(?:datasets?|corpus|corpora|hours of (?:audio|speech|video))\b|"
+                       r"\d[\d,.]*\s?(?:[KMBT]|million|billion|trillion)?\s+(?:[\w-]+\s+){0,2}(?:tokens|samples|"
+                       r"examples|instances|pairs|documents|images|videos|entries|problems|questions|prompts)\b", re.I),
     "model_size": re.compile(r"\b(?:parameters|params|billion|activated)\b|(?<![\w-])\d+(?:\.\d+)?\s?[BMT]\b(?!-)",
                              re.I),
     "money": re.compile(r"(?<!\$)\$\s?\d[\d,.]*\s?(?:[KMB]\b|million|thousand)?(?![\w$])|\bUSD\b|\bdollars?\b"),

@@ -2,9 +2,10 @@
 
 Each bullet is tied to a page of the paper: the passages it cites as [n], or, when the model cited
 nothing (small models often forget), the passage it matches best (`infer`, cross-lingual e5 in the
-writer). A sentence carrying a number that occurs nowhere in the paper is dropped (and recorded),
-so the report never states a figure the paper does not contain. Repeated bullets (small models
-loop) and a last bullet cut off by the token limit are left out.
+writer). A sentence carrying a number its passages do not state with that unit ("200MB" from
+"200 samples") is dropped (and recorded), so the report never states a figure the paper does not
+contain. Repeated bullets (small models loop, also near-repeats) and a last bullet cut off by the token
+limit are left out.
 """
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ from collections.abc import Callable
 
 from index.schema import Passage
 from ingest.paper import Paper
-from ingest.text import looks_like_instruction, normalized, numbers_in, split_sentences, tokenize
+from ingest.text import Quantities, looks_like_instruction, normalized, split_sentences, tokenize
 
 from ..answer.citations import Citation, best_quote, quote_page
 
 _CITE = re.compile(r"\s*[\[【](\d{1,2}(?:\s*[,、]\s*\d{1,2})*)[\]】]")
 _BULLET = re.compile(r"^(?:[-*•・]|\d{1,2}[.)])\s+")
-_PAGE_CITE = re.compile(r"\s*\(p\.\d+(?:, p\.\d+)*\)")
+PAGE_CITE = re.compile(r"\s*\(p\.\d+(?:, p\.\d+)*\)")
 _END = re.compile(r"[。．.!?！？]$")
 _COMPLETE = re.compile(r"[。．.!?！？)）\]】」]$")
+NEAR_REPEAT = 0.8  # share of a bullet's terms another bullet already has
 
 Infer = Callable[[list[str]], list[int | None]]  # bullets -> 1-based passage number each rests on, or None
 
@@ -31,10 +33,9 @@ def paper_text(paper: Paper) -> str:
     return "\n".join(parts + [r.text for r in paper.references])
 
 
-def unsupported(text: str, known: set[str]) -> list[str]:
-    """Numbers in `text` (citations removed) that the paper does not contain."""
-    text = _PAGE_CITE.sub(" ", _CITE.sub(" ", text))
-    return sorted(numbers_in(text) - known)
+def unsupported(text: str, known: Quantities) -> list[str]:
+    """Numbers in `text` (citations removed) that the source does not state with that unit."""
+    return known.unsupported(PAGE_CITE.sub(" ", _CITE.sub(" ", text)))
 
 
 def page_label(pages: list[int]) -> str:
@@ -65,7 +66,7 @@ def bullet_lines(text: str, echo: str = "") -> list[str]:
     bullets = [line for line in lines if _BULLET.match(line)]
     if not bullets:  # prose: its lines are the bullets
         bullets = [line for line in lines if not line.startswith(("#", "```", "|", "<"))]
-    cleaned, seen = [], set()
+    cleaned, seen, seen_terms = [], set(), []
     for line in bullets:
         line = _BULLET.sub("", line).strip()
         if line.count("**") % 2:  # "課題:** ..." : a bold marker that lost its partner
@@ -73,15 +74,19 @@ def bullet_lines(text: str, echo: str = "") -> list[str]:
         key = normalized(_CITE.sub("", line))
         if echo and _echoes(line, echo):
             continue
+        terms = set(tokenize(key))
+        if any(len(terms & earlier) >= NEAR_REPEAT * len(terms) for earlier in seen_terms):
+            continue
         if len(key) >= 4 and key not in seen and not line.rstrip("*").endswith((":", "：")):  # not a sub-heading
             seen.add(key)
+            seen_terms.append(terms)
             cleaned.append(line)
     if len(cleaned) > 1 and not _COMPLETE.search(_CITE.sub("", cleaned[-1]).strip()):
         cleaned.pop()
     return cleaned
 
 
-def ground(text: str, passages: list[Passage], paper: Paper | None, known: set[str],
+def ground(text: str, passages: list[Passage], paper: Paper | None, known: Quantities,
            infer: Infer | None = None, echo: str = "") -> tuple[str, list[Citation], list[str]]:
     """(markdown bullets with page citations, the citations, the sentences dropped for invented numbers)."""
     citations, dropped = [], []

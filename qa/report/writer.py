@@ -1,11 +1,14 @@
 """Write the 8-section report for one paper from its own text, each claim cited to a page.
 
 Per section: its own retrieval (scoped to the paper) and prompt; the model's [n] citations become
-"(p.N)"; sentences with numbers the paper does not contain are dropped. Section 4 keeps what the
-paper states apart from the report's own view. Section 6 is built from the cost sentences found in
-the paper and names what it does not state. Section 7 lists the bibliography entries the body cites
-most. Section 8 is kept within 140 characters by asking again, then by cutting at a sentence or
-clause boundary. Reports are saved under `<home>/reports/` and reused until the paper changes.
+"(p.N)"; sentences with numbers their passages do not state with that unit are dropped, and lines
+in the wrong language (Chinese, or English in a Japanese report) too: a section that loses most of its
+bullets that way is asked for once more, then quoted from the paper. Section 4 keeps what the paper
+states (its own limitation sentences, each rendered and quoted) apart from the report's own view.
+Section 6 is built from the cost sentences found in the paper and names what it does not state.
+Section 7 lists the bibliography entries the body cites most. Section 8 is kept within 140
+characters by asking again, then by cutting at a sentence or clause boundary. Reports are saved
+under `<home>/reports/` and reused until the paper changes.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from index.schema import Passage, synthetic_passage
 from ingest.chunking import ChunkKind
 from ingest.errors import PapersError
 from ingest.paper import Paper
-from ingest.text import clip, language_of, looks_like_instruction, normalized, numbers_in, split_sentences
+from ingest.text import Quantities, clip, looks_like_instruction, normalized, split_sentences
 
 from ..answer.citations import Citation, best_quote, quote_page
 from ..answer.prompts import defuse, focus
@@ -31,23 +34,28 @@ from ..llm.chat import ChatModel
 from ..retrieval.search import RRF_K, Retriever, fuse
 from .cost_facts import LABELS, cost_facts, unstated
 from .format import HEADINGS, TWEET_LIMIT, heading_line
-from .grounding import ground, page_label, unsupported
+from .grounding import PAGE_CITE, ground, page_label, unsupported
 from .key_references import key_references
+from .language import japanese_share, language_problem, split_by_language
+from .limitation_facts import limitation_facts
 from .prompts import (
     SECTIONS,
     SectionSpec,
     key_reference_messages,
     own_view_messages,
+    reminded,
     section_messages,
     shorter_tweet_messages,
+    translation_messages,
     tweet_messages,
 )
 
 PASSAGES_PER_SECTION = 5
 # Output caps per call (bench/llm.py): at 17 tok/s every token is ~60 ms, and what a 1.5B model writes past
 # its bullets is loops, echoed <passage> tags and guesses. A seed section's 4-5 bullets fit in 300.
-SECTION_TOKENS, VIEW_TOKENS, REFERENCE_TOKENS, TWEET_TOKENS = 300, 200, 250, 160
+SECTION_TOKENS, VIEW_TOKENS, REFERENCE_TOKENS, TWEET_TOKENS, LIMITATION_TOKENS = 300, 200, 250, 160, 160
 STOP = ("<passage", "</passage", "\n\n[")  # echoed passages, or a list of bare [n] after the bullets
+MIN_TWEET_JAPANESE = 0.25  # Japanese characters per Latin letter (language.japanese_share)
 MATCH_THRESHOLD = 0.85  # e5 cosine of a bullet and its passage: related 0.86-0.90, unrelated up to 0.83
 PREFERRED_BONUS = 0.5 / (RRF_K + 1)  # a passage from a fitting section counts as half a first place
 WORDS = {
@@ -55,12 +63,19 @@ WORDS = {
            "not_stated": "記載なし",
            "none": "- 論文中に、GPU・学習時間・データ量・モデルサイズの記載は見つかりませんでした。",
            "nothing": "- 該当する記述は論文中に見つかりませんでした。",
+           "no_limits": "- 論文は自身の限界を明示していません（Limitations・Discussion・Conclusion に該当する文が"
+                        "見つかりませんでした）。",
+           "quoted": "- モデルの出力が使えなかったため（言語・根拠の検査で不合格）、"
+                     "論文の該当箇所を原文のまま引用します。",
            "cited": "本文で{count}回引用 {pages}。", "no_refs": "- 論文の参考文献リストを抽出できませんでした。",
            "no_cites": "- 本文中の引用を数えられませんでした（参考文献リストの先頭{n}件）:"},
     "en": {"stated": "**Stated in the paper**", "own": "**Our view (not stated in the paper; partly speculative)**",
            "not_stated": "not stated",
            "none": "- The paper states no GPUs, training time, data size or model size.",
            "nothing": "- The paper says nothing on this.",
+           "no_limits": "- The paper states no limitations of its own (no such sentence in its Limitations, "
+                        "Discussion or Conclusion).",
+           "quoted": "- The model's text failed the language and grounding checks; the paper's own words instead:",
            "cited": "cited {count}× in the body {pages}.",
            "no_refs": "- The paper's reference list could not be extracted.",
            "no_cites": "- Citations in the body could not be counted (first {n} entries of the list):"},
@@ -75,6 +90,9 @@ class ReportSection:
     citations: list[Citation] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)  # sentences removed for numbers not in the paper
     seconds: float = 0.0
+    wrong_language: list[str] = field(default_factory=list)  # the model's lines removed for their language
+    attempts: int = 1  # LLM tries (a second when the first came back in the wrong language)
+    quoted: bool = False  # the model's text was unusable: the paper's passages are quoted instead
 
 
 @dataclass
@@ -166,10 +184,44 @@ class FinishedSections:
         self.path.unlink(missing_ok=True)
 
 
-def _numbers_of(passages: list[Passage], paper: Paper) -> set[str]:
+def _numbers_of(passages: list[Passage], paper: Paper) -> Quantities:
     """The numbers a section may state: those in the passages it was written from (a number found
     elsewhere in the paper is no support: "8 hours" is not grounded by a "Llama-8B" on another page)."""
-    return numbers_in(paper.title + " " + " ".join(p.text for p in passages))
+    return Quantities(paper.title + " " + " ".join(p.text for p in passages))
+
+
+_CHATTER = re.compile(r"ツイート|tweet|こんにちは|前回|回答", re.I)
+
+
+def _mostly_english(tweet: str, lang: str) -> bool:
+    """A Japanese tweet made of an English title and abstract with a few Japanese labels."""
+    return lang == "ja" and japanese_share(tweet) < MIN_TWEET_JAPANESE
+
+
+def _off_language(tweet: str, lang: str) -> bool:
+    return _mostly_english(tweet, lang) or any(language_problem(s, lang) for s in split_sentences(tweet))
+
+
+def _unfit_sentences(tweet: str, known: Quantities, lang: str) -> list[str]:
+    """Sentences a tweet cannot keep: a number the abstract lacks, the wrong language, an instruction, or the model
+    talking to us ("研究者向けの日本語のツイートです", "こんにちは！", "前回の回答で…"), a fragment ("2."); all of a
+    mostly English Japanese tweet."""
+    if _mostly_english(tweet, lang):
+        return split_sentences(tweet)
+    return [s for s in split_sentences(tweet) if unsupported(s, known) or looks_like_instruction(s)
+            or language_problem(s, lang) or _CHATTER.search(s) or len(s) < 5]
+
+
+def _fallback_tweet(paper: Paper, result: ReportSection | None) -> str:
+    """"EAGLE-3: <the first result bullet>": already in the report's language and grounded, unlike the title."""
+    short_title = paper.title.split(":")[0].strip()
+    body = result.body if result and not result.quoted else ""  # a quoted section opens with its lead-in
+    bullets = [line[2:] for line in body.splitlines() if line.startswith("- ")]
+    claim = PAGE_CITE.sub("", bullets[0]).strip() if bullets else ""
+    return f"{short_title}: {claim}" if claim else paper.title
+
+
+_SENTENCE_END = re.compile(r"[。！？!?]|\.(?!\d)")  # not the point of "59.47"
 
 
 def tighten(text: str, limit: int = TWEET_LIMIT) -> str:
@@ -181,7 +233,7 @@ def tighten(text: str, limit: int = TWEET_LIMIT) -> str:
     text = re.sub(r"\s*#\S+", "", text).strip()
     if len(text) <= limit:
         return text
-    end = max(text.rfind(mark, 0, limit) for mark in "。！？!?.")
+    end = max((m.start() for m in _SENTENCE_END.finditer(text) if m.start() < limit), default=-1)
     if end >= limit // 3:
         return text[: end + 1]
     cut = max(text.rfind(mark, 0, limit - 1) for mark in "、，,;； ")
@@ -222,7 +274,8 @@ class ReportWriter:
         steps: dict[int, Callable[[], ReportSection]] = {
             n: (lambda n=n: self._cited_section(SECTIONS[n], paper, lang)) for n in (1, 2, 3, 5)}
         steps.update({4: lambda: self._limitations(paper, lang), 6: lambda: self._costs(paper, lang),
-                      7: lambda: self._references(paper, lang), 8: lambda: self._tweet(paper, lang)})
+                      7: lambda: self._references(paper, lang),
+                      8: lambda: self._tweet(paper, lang, done.get(3))})
         finished = FinishedSections(self.folder, paper.paper_id, lang, record.sha256)
         done = finished.load()
         sections = []
@@ -278,19 +331,29 @@ class ReportWriter:
     # ---- sections --------------------------------------------------------------------------
     def _cited_section(self, spec: SectionSpec, paper: Paper, lang: str) -> ReportSection:
         passages = self._passages(spec, paper)
-        body, citations, dropped = ground(self._chat(section_messages(spec, paper.title, passages, lang),
-                                                     SECTION_TOKENS),
-                                          passages, paper, _numbers_of(passages, paper), self._matcher(passages),
-                                          echo=spec.task[lang])
-        if not citations:  # nothing usable from the model: quote the best passages instead
-            body, citations = self._quoted(passages[:2], spec, paper, lang)
-        return ReportSection(spec.number, HEADINGS[lang][spec.number - 1], body, citations, dropped)
+        messages = section_messages(spec, paper.title, passages, lang)
+        known, infer = _numbers_of(passages, paper), self._matcher(passages)
+        wrong: list[str] = []
+        for attempt in (1, 2):
+            lines, off = split_by_language(self._chat(messages if attempt == 1 else reminded(messages, lang),
+                                                      SECTION_TOKENS).splitlines(), lang)
+            wrong += off
+            body, citations, dropped = ground("\n".join(lines), passages, paper, known, infer, echo=spec.task[lang])
+            if citations and len(off) <= body.count("\n") + 1:  # most bullets in the right language
+                return ReportSection(spec.number, HEADINGS[lang][spec.number - 1], body, citations, dropped,
+                                     wrong_language=wrong, attempts=attempt)
+            if not off:
+                break  # unusable for another reason than its language: asking again would not help
+        # nothing usable from the model: quote the best passages instead
+        body, citations = self._quoted(passages[:2], spec, paper, lang)
+        return ReportSection(spec.number, HEADINGS[lang][spec.number - 1], body, citations, dropped,
+                             wrong_language=wrong, attempts=attempt, quoted=True)
 
     def _quoted(self, passages: list[Passage], spec: SectionSpec, paper: Paper,
                 lang: str) -> tuple[str, list[Citation]]:
         if not passages:
             return WORDS[lang]["nothing"], []
-        lines, citations = [], []
+        lines, citations = [WORDS[lang]["quoted"]], []
         for passage in passages:
             quote = best_quote(passage, " ".join(spec.queries))
             page = quote_page(paper, passage, quote)
@@ -298,15 +361,36 @@ class ReportWriter:
             citations.append(Citation(passage, quote, page))
         return "\n".join(lines), citations
 
+    def _stated_limitations(self, paper: Paper, lang: str) -> tuple[list[str], list[Citation], list[str]]:
+        """(lines, citations, renderings dropped): the paper's own limitation sentences, each quoted with its page;
+        in a Japanese report led by the model's translation where that is Japanese, complete and adds no number."""
+        facts = limitation_facts(paper)
+        if not facts:
+            return [WORDS[lang]["no_limits"]], [], []
+        lines, citations, dropped = [], [], []
+        for number, fact in enumerate(facts, start=1):
+            quote = f"“{clip(fact.sentence, 300)}”"
+            rendering = "" if lang == "en" else \
+                " ".join(self._chat(translation_messages(fact.sentence), LIMITATION_TOKENS).split())
+            if rendering and (language_problem(rendering, lang) or unsupported(rendering, Quantities(fact.sentence))
+                              or len(rendering) < 8 or not rendering.endswith(("。", "」", "）", ")"))):
+                dropped.append(rendering)
+                rendering = ""
+            lines += [f"- {rendering} (p.{fact.page})", f"  - {quote}"] if rendering else [f"- {quote} (p.{fact.page})"]
+            passage = synthetic_passage(paper, f"limitation-{number}", fact.section, fact.page, fact.sentence)
+            citations.append(Citation(passage, fact.sentence, fact.page))
+        return lines, citations, dropped
+
     def _limitations(self, paper: Paper, lang: str) -> ReportSection:
-        stated = self._cited_section(SECTIONS[4], paper, lang)
+        stated, citations, dropped = self._stated_limitations(paper, lang)
         method = self._passages(SECTIONS[2], paper, k=4)
         # a view is not a citation of the paper: grounded against no passages, so it gets no page numbers
-        own, _, dropped = ground(self._chat(own_view_messages(paper.title, method, lang), VIEW_TOKENS), [], paper,
-                                 _numbers_of(method, paper))
+        lines, wrong = split_by_language(
+            self._chat(own_view_messages(paper.title, method, lang), VIEW_TOKENS).splitlines(), lang)
+        own, _, unsupported_views = ground("\n".join(lines), [], paper, _numbers_of(method, paper))
         words = WORDS[lang]
-        body = f"{words['stated']}\n\n{stated.body}\n\n{words['own']}\n\n{own or words['nothing']}"
-        return ReportSection(4, HEADINGS[lang][3], body, stated.citations, stated.dropped + dropped)
+        body = f"{words['stated']}\n\n" + "\n".join(stated) + f"\n\n{words['own']}\n\n{own or words['nothing']}"
+        return ReportSection(4, HEADINGS[lang][3], body, citations, dropped + unsupported_views, wrong_language=wrong)
 
     def _costs(self, paper: Paper, lang: str) -> ReportSection:
         """Extractive, no LLM: per kind of cost, the paper's own sentences quoted with their page, or "not stated".
@@ -343,7 +427,7 @@ class ReportWriter:
             reference = key.reference.text
             reason = reasons.get(number, "")
             context_words = reference + " ".join(c for c, _ in key.contexts)
-            if language_of(reason) != lang or unsupported(reason, numbers_in(context_words)) \
+            if language_problem(reason, lang) or unsupported(reason, Quantities(context_words)) \
                     or normalized(reference)[:40] in normalized(reason):
                 reason = ""  # wrong language, a number the citing text lacks, or the entry copied back
             cited = words["cited"].format(count=key.count, pages=page_label(key.pages)).strip()
@@ -356,19 +440,23 @@ class ReportWriter:
                                    sentence, page) for sentence, page in key.contexts]
         return ReportSection(7, HEADINGS[lang][6], "\n".join(lines), citations)
 
-    def _tweet(self, paper: Paper, lang: str) -> ReportSection:
+    def _tweet(self, paper: Paper, lang: str, result: ReportSection | None) -> ReportSection:
+        """Written from the abstract; asked again when too long (shorter) or in the wrong language (reminded).
+        When nothing fit survives, the short title and the report's first result bullet stand in."""
         abstract = defuse(focus(paper.abstract, paper.title, 1200)) if paper.abstract else paper.title
-        known = numbers_in(f"{paper.title} {abstract}")  # the tweet is written from the abstract
+        known = Quantities(f"{paper.title} {abstract}")  # the tweet is written from the abstract
         limit = TWEET_LIMIT - 20  # ask for less: small models overshoot
-        tweet = " ".join(self._chat(tweet_messages(paper.title, abstract, lang, limit), TWEET_TOKENS).split())
-        tweet = tweet.strip('"「」 ')
+        messages = tweet_messages(paper.title, abstract, lang, limit)
+        tweet = " ".join(self._chat(messages, TWEET_TOKENS).split()).strip('"「」 ')
         for _ in range(2):
-            if len(tweet) <= TWEET_LIMIT and not unsupported(tweet, known):
+            unfit = _unfit_sentences(tweet, known, lang)
+            if len(tweet) <= TWEET_LIMIT and not unfit:
                 break
-            shorter = self._chat(shorter_tweet_messages(tweet, limit, lang), TWEET_TOKENS)
-            tweet = " ".join(shorter.split()).strip('"「」 ') or tweet
-        # a sentence about the tweet itself ("研究者向けの日本語のツイートです") is the model talking to us
-        dropped = [s for s in split_sentences(tweet) if unsupported(s, known) or looks_like_instruction(s)
-                   or re.search(r"ツイート|tweet", s, re.I)]
-        tweet = " ".join(s for s in split_sentences(tweet) if s not in dropped) or paper.title
+            if _off_language(tweet, lang):
+                retry = reminded(messages, lang)
+            else:
+                retry = shorter_tweet_messages(tweet, limit, lang)
+            tweet = " ".join(self._chat(retry, TWEET_TOKENS).split()).strip('"「」 ') or tweet
+        dropped = _unfit_sentences(tweet, known, lang)
+        tweet = " ".join(s for s in split_sentences(tweet) if s not in dropped) or _fallback_tweet(paper, result)
         return ReportSection(8, HEADINGS[lang][7], tighten(tweet), dropped=dropped)
