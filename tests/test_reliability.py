@@ -194,7 +194,7 @@ def test_reports_and_answers_never_show_the_model_an_injection(library, tmp_path
     report = ReportWriter(library, fake).write("2403.00003", "en")
     Asker(library, fake).ask("Summarize the Sparse Router paper.").consume()
     prompts = [prompt_text(call) for call in fake.calls]
-    assert len(prompts) >= 9 and not any("PWNED" in p for p in prompts)
+    assert len(prompts) >= 8 and not any("PWNED" in p for p in prompts)  # 7 report calls in English, 1+ answer
     assert any(LEFT_OUT in p for p in prompts)
     assert "PWNED" not in report.markdown
     assert all(not looks_like_instruction(k.reference.text) for k in key_references(library.parsed("2403.00003")))
@@ -255,7 +255,7 @@ def test_a_report_that_fails_midway_resumes_from_its_finished_sections(library, 
 
     def flaky(messages):
         calls["n"] += 1
-        if calls["n"] == 6:  # sections 1-3 one call each, section 4 two: the fifth section fails
+        if calls["n"] == 5:  # sections 1-4 one call each (in English, 4's own view only): the fifth section fails
             raise LLMUnavailable("The LLM (fake) could not answer: ReadTimeout.")
         return "- Gradient routing reduces training cost by 37.5% [1]."
 
