@@ -78,3 +78,35 @@ def authors_from(front_matter: list[str]) -> list[str]:
             if re.fullmatch(r"[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,4}", piece) or re.fullmatch(r"[\w\-]+-AI", piece):
                 names.append(piece)
     return names[:50]
+
+
+_ORGANISATION = re.compile(
+    r"universit|institut|laborator|\blab\b|college|school|academy|polytechnic|\binc\b|corporation|company|"
+    r"\bteam\b|research|bytedance|google|microsoft|\bmeta\b|alibaba|tencent|baidu|huawei|nvidia|openai|-ai\b", re.I)
+
+
+_GENERIC = re.compile(r"(?:universit(?:y|ies)|institutes?|research|labs?|laboratory|team|school|college)", re.I)
+
+
+def is_organisation(name: str) -> bool:
+    """"DeepSeek-AI", "Intelligent Creation Lab": front-matter names that are not people."""
+    return bool(_ORGANISATION.search(name))
+
+
+def affiliations_from(front_text: str, authors: list[str] = ()) -> list[str]:
+    """Best effort: organisation names in the text between title and abstract ("1Sun Yat-sen University
+    2Lingnan University" -> both), split at affiliation marks, commas and line breaks (not after "of");
+    authors' names, URLs and e-mails left out."""
+    text = re.split(r"\babstract\b", front_text, maxsplit=1, flags=re.I)[0]
+    text = re.sub(r"\S+@\S+|https?://\S+|\S+\.(?:com|org|io|cn)\S*", " ", text)
+    text = re.sub(r"\b(of|and|for|the|&)\s*\n\s*", r"\1 ", text)
+    for name in authors:
+        if not is_organisation(name):
+            text = text.replace(name, "\n")
+    found: list[str] = []
+    for piece in re.split(r"\d+|[,;∗*†‡§¶♠♣♢♡]|\n|\s{2,}", text):
+        piece = " ".join(piece.split()).strip(" .:-")
+        if 4 <= len(piece) <= 80 and _ORGANISATION.search(piece) and not _GENERIC.fullmatch(piece) \
+                and not re.search(r"contribut|correspond", piece, re.I):
+            found.append(piece)
+    return list(dict.fromkeys(found))[:12]

@@ -11,11 +11,15 @@ from helpers import ROOT, FakeChatModel, make_config, prompt_text
 from index.library import Library
 from ingest.limits import IngestLimits
 from ingest.parse import parse_pdf
+from ingest.text import split_sentences
 from pdf_factory import ANTS, BEES, SyntheticPaper, make_paper_pdf
 from qa.answer.chain import Asker
 from qa.answer.citations import unsupported_numbers
 from qa.llm.chat import LLMUnavailable
+from qa.report.digest import DigestWriter, digest_of
+from qa.report.format import digest_entry_problems, digest_problems, summary_problems
 from qa.report.prompts import SECTIONS
+from qa.report.summary import SummaryWriter
 from qa.report.writer import ReportSection, ReportWriter
 
 
@@ -204,3 +208,49 @@ def test_a_bug_inside_a_command_shows_its_traceback(home):
               "raise SystemExit(main(['list']))\n")
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and "Traceback" in run.stderr and "ZeroDivisionError" in run.stderr
+
+
+def _scripted_summaries(messages) -> str:
+    """Renders every abstract sentence as the same Japanese sentence (right for the one stating 37.5%), and writes
+    every part as one Japanese bullet stating the method's 2M parameters."""
+    if "翻訳してください" in prompt_text(messages):
+        return "本手法は学習コストを37.5%削減する。"
+    return "- BeeNetは2Mパラメータの畳み込みネットワークでミツバチを数える [1]。"
+
+
+def test_a_digest_entry_renders_the_abstract_sentence_by_sentence_and_has_the_seed_format(library):
+    fake = FakeChatModel(_scripted_summaries)
+    paper = library.parsed("2406.00001")
+    entry = DigestWriter(library, fake).write("2406.00001", "ja")
+    sentences = split_sentences(paper.abstract)
+    assert sum("翻訳してください" in prompt_text(c) for c in fake.calls) == len(sentences)
+    assert len(fake.calls) == len(sentences) + 4  # one call per abstract sentence, one per part
+    assert all(limit <= 130 for limit, _ in fake.limits[len(sentences):])  # parts are short
+    abstract = entry.sections[0].body
+    # the sentence stating 37.5% is rendered; one whose numbers the rendering changes stays in English, quoted
+    assert "本手法は学習コストを37.5%削減する。" in abstract and f"“{sentences[0]}”" in abstract
+    assert entry.sections[0].dropped and abstract.endswith(f"(p.{paper.abstract_page})")
+    assert entry.markdown.startswith("## [BeeNet: Counting Honeybees with Tiny Vision Models]"
+                                     "(http://arxiv.org/abs/2406.00001)")
+    assert not digest_entry_problems(entry.markdown, "ja")
+    # a part states 2M only where its own passages do; elsewhere the sentence is dropped and a passage quoted
+    parts = entry.sections[1:]
+    assert all(p.quoted or "2Mパラメータ" in p.body and "(p." in p.body for p in parts)
+    assert any(p.quoted for p in parts) and any(not p.quoted for p in parts)
+    digest = digest_of([entry, DigestWriter(library, fake).write("2406.00002", "ja")], "ja")
+    assert not digest_problems(digest, "ja") and digest.index("BeeNet") < digest.index("AntTrack")
+
+
+def test_a_long_summary_has_the_seed_layout_and_basic_information_from_metadata_only(library):
+    fake = FakeChatModel(_scripted_summaries)
+    summary = SummaryWriter(library, fake).write("2406.00001", "ja")
+    markdown = summary.markdown
+    assert not summary_problems(markdown, "ja"), summary_problems(markdown, "ja")
+    basic = summary.sections[0].body
+    assert "- **arXiv ID**: 2406.00001" in basic and "- **著者**: Alice Smith, Bob Jones, Carol White" in basic
+    assert "- **投稿日**: 2024年01月03日" in basic and "- **カテゴリ**: cs.CL" in basic  # from the arXiv stamp
+    assert "所属" not in basic  # the test-made PDF names no affiliation: left out, not invented
+    assert "記載なし" in markdown  # 4.1: no release statement in the paper
+    assert "### 5.2 今後の展望\n\n- 論文は自身の限界を明示していません" in markdown  # none stated in its words
+    written = [c for c in fake.calls if "翻訳してください" not in prompt_text(c)]
+    assert len(written) == 11  # the model writes 11 of the 15 parts; the rest is metadata or the paper's words

@@ -17,7 +17,7 @@ from qa.llm.chat import ChatModel, LLMUnavailable
 from qa.notes.store import NoteStore
 from qa.report.check import check_report, reference_entries_found
 from qa.report.cost_facts import cost_facts, unstated
-from qa.report.format import HEADINGS, parse_report, structure_problems
+from qa.report.format import HEADINGS, digest_problems, parse_report, structure_problems
 from qa.report.key_references import key_references
 from qa.report.writer import ReportWriter, load_report
 
@@ -180,3 +180,26 @@ def test_llm_down_fails_clearly_and_keeps_the_saved_report(library, config, moba
     done = cli("report", MOBA, "--regenerate", extra={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
     assert done.returncode == 1 and "Traceback" not in done.stderr and "127.0.0.1:9" in done.stderr
     assert (library.config.reports_dir / f"{MOBA}.ja.md").read_text() == before
+
+
+def test_digest_and_long_summary_are_written_grounded_in_the_seeds_formats(library, cli, tmp_path):
+    out = tmp_path / "digest.md"
+    done = cli("digest", MOBA, "2407.00002", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    digest = out.read_text()
+    assert digest_problems(digest, "ja") == [] and digest.index("MoBA") < digest.index("GradRoute")
+    assert "## [MoBA" in digest and f"(http://arxiv.org/abs/{MOBA})" in digest
+    none = cli("digest", "--added-since", "2999-01-01")
+    assert none.returncode != 0 and "no papers added since 2999-01-01" in none.stderr
+
+    report = tmp_path / "eval.json"
+    done = cli("eval-reports", "2407.00002", "--format", "summary", "--json", str(report))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(report.read_text())["reports"][0]
+    assert result["format"] == "summary" and result["structure_problems"] == [] and result["sections"] == 15
+    assert result["groundedness"] is None or result["groundedness"] >= 0.95, result["ungrounded_numbers"]
+    assert result["citation_validity"] >= 0.9
+    summary = (library.config.reports_dir / "2407.00002.summary.ja.md").read_text()
+    assert "- **arXiv ID**: 2407.00002" in summary and "PWNED" not in summary + digest
+    shown = cli("summary", "2407.00002")
+    assert "saved summary" in shown.stderr and shown.stdout.startswith(f"# {ROUTING.title}")

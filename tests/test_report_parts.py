@@ -8,13 +8,23 @@ from helpers import SHARED
 from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.limits import IngestLimits
+from ingest.metadata import affiliations_from
 from ingest.parse import parse_pdf
 from ingest.text import Quantities
 from pdf_factory import SyntheticPaper, make_paper_pdf
 from qa.notes.parse import DIGEST, REPORT, SUMMARY, NotesFormatError, parse_notes, read_notes_file
 from qa.report.check import key_fact_recall, language_checks
 from qa.report.cost_facts import CATEGORIES
-from qa.report.format import HEADINGS, parse_report, structure_problems
+from qa.report.format import (
+    HEADINGS,
+    digest_entries,
+    digest_entry_problems,
+    digest_problems,
+    format_problems,
+    parse_report,
+    structure_problems,
+    summary_problems,
+)
 from qa.report.grounding import ground
 from qa.report.language import language_problem, simplified_glyphs
 from qa.report.limitation_facts import limitation_facts
@@ -207,3 +217,27 @@ def test_report_language_is_measured_per_section():
     assert set(result["wrong_language_lines"]) == {2, 3}  # 6 and 7 quote the paper and its bibliography
     assert result["sections_in_language"] == 4 and result["sections_checked"] == 6
     assert result["simplified_glyphs"] == 1 and result["english_bullet_share"] == 0.2  # 们; 1 of 5 bullets
+
+
+@needs_seeds
+def test_every_seed_entry_passes_its_formats_checker_and_broken_ones_are_named():
+    for digest in SEEDS.glob("00[03]_*.txt"):
+        text = digest.read_text()
+        assert len(digest_entries(text)) == 5 and not digest_problems(text, "ja")
+    summary = next(SEEDS.glob("004_*.txt")).read_text()
+    assert not summary_problems(summary, "ja") and not format_problems("summary", summary)
+    entry = digest_entries(next(SEEDS.glob("000_*.txt")).read_text())[0]
+    assert digest_entry_problems(entry.replace("3. 主な結果と貢献", "3. 結果")) == \
+        ["part 3 heading '結果' is not the format's"]
+    assert digest_entry_problems(entry.split("**要約**")[0]) == ["no '**要約**:' part"]
+    assert summary_problems(summary.replace("### 2.3 新規性", "### 2.3 その他"))[0].startswith(
+        "headings differ from the format: missing ### 2.3 新規性")
+
+
+def test_affiliations_are_read_from_the_front_matter_and_never_made_up():
+    front = ("ConsisLoRA: Enhancing\nContent and Style Consistency\nBolin Chen1, Baoquan Zhao1, Xudong Mao1* "
+             "1Sun Yat-sen University\n2Lingnan University 3South China University of\nTechnology\n"
+             "https://consislora.github.io\n*Corresponding author\nAbstract\nWe study the University of nowhere.")
+    assert affiliations_from(front, ["Bolin Chen", "Baoquan Zhao", "Xudong Mao"]) == \
+        ["Sun Yat-sen University", "Lingnan University", "South China University of Technology"]
+    assert affiliations_from("A Title\nAlice Smith, Bob Jones\nAbstract\nLabs and universities.") == []

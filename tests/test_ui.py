@@ -233,6 +233,24 @@ def test_generate_a_report_with_progress_and_download_it(page, app):
     assert saved.startswith("# Gradient Routing") and saved == (app[0] / "reports" / f"{SYNTHETIC}.en.md").read_text()
 
 
+def test_a_digest_of_chosen_papers_is_one_download(page, app):
+    from playwright.sync_api import expect
+
+    expect(page.locator("#digest-papers")).to_be_hidden()
+    page.locator("#report-format label", has_text="digest entry").click()
+    _pick(page, "#digest-papers", SYNTHETIC)
+    page.locator("#digest-write").click()
+    expect(page.locator("#report-status")).to_contain_text("Digest of 1 papers", timeout=300_000)
+    shown = page.locator("#report").inner_text()
+    assert "arXiv paper digest" in shown and "Purpose and background" in shown and "(p." in shown
+    with page.expect_download() as download:
+        page.locator("#report-download").click()
+    assert download.value.suggested_filename.startswith("digest-")
+    assert "## [Gradient Routing" in Path(download.value.path()).read_text()
+    page.locator("#report-format label", has_text="long summary").click()  # none written yet for this paper
+    expect(page.locator("#report")).to_contain_text("Nothing saved for this paper in this format")
+
+
 def test_similar_papers_by_paper_and_by_text(page):
     from playwright.sync_api import expect
 

@@ -41,6 +41,7 @@ class AskRequest(BaseModel):
 class ReportRequest(BaseModel):
     lang: str = Field(default="ja", pattern="^(ja|en)$")
     regenerate: bool = False
+    format: str = Field(default="report", pattern="^(report|digest|summary)$")
 
 
 class ArxivRequest(BaseModel):
@@ -155,22 +156,25 @@ def api_router(backend: Backend) -> APIRouter:
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
-    @api.get("/papers/{paper_id}/report", summary="The saved 8-section report (404 if none is current)")
-    def report(paper_id: str, lang: str = Query("ja", pattern="^(ja|en)$")) -> dict:
+    @api.get("/papers/{paper_id}/report", summary="The saved report (404 if none is current); format: report "
+                                                  "(8 sections), digest (one entry) or summary (the long format)")
+    def report(paper_id: str, lang: str = Query("ja", pattern="^(ja|en)$"),
+               format: str = Query("report", pattern="^(report|digest|summary)$")) -> dict:  # noqa: A002
         record = backend.library.resolve(paper_id)
-        saved = backend.writer.saved(record, lang)
+        saved = backend.writers[format].saved(record, lang)
         if saved is None:
-            raise HTTPException(404, f"no current {lang} report of {record.paper_id}: POST to this URL writes one")
+            raise HTTPException(404, f"no current {lang} {format} of {record.paper_id}: POST to this URL writes one")
         return _report(saved, True)
 
-    @api.post("/papers/{paper_id}/report", summary="Write the 8-section report (minutes on a CPU), or return "
-                                                   "the saved one while it is current")
+    @api.post("/papers/{paper_id}/report", summary="Write the report in the requested format (minutes on a CPU), "
+                                                   "or return the saved one while it is current")
     def write_report(paper_id: str, request: ReportRequest) -> dict:
         record = backend.library.resolve(paper_id)
-        if request.regenerate or backend.writer.saved(record, request.lang) is None:
+        writer = backend.writers[request.format]
+        if request.regenerate or writer.saved(record, request.lang) is None:
             if problem := backend.llm_problem():
                 raise HTTPException(503, problem)
-        report, saved = backend.writer.get(record, request.lang, request.regenerate)
+        report, saved = writer.get(record, request.lang, request.regenerate)
         return _report(report, saved)
 
     @api.get("/papers/{paper_id}/similar", summary="The papers closest to this one, with the passages behind it")
@@ -183,7 +187,7 @@ def api_router(backend: Backend) -> APIRouter:
 
 def _report(report, saved: bool) -> dict:
     return {"paper_id": report.paper_id, "lang": report.lang, "title": report.title, "model": report.model,
-            "seconds": report.seconds, "saved": saved, "markdown": report.markdown}
+            "seconds": report.seconds, "saved": saved, "format": report.kind, "markdown": report.markdown}
 
 
 def build_api(backend: Backend) -> FastAPI:

@@ -20,6 +20,7 @@ from qa.answer.chain import Answer
 from qa.answer.citations import Citation
 from qa.answer.evidence import WEAK_EVIDENCE
 from qa.llm.chat import LLMUnavailable
+from qa.report.format import FORMATS
 from qa.similar import SimilarPaper
 
 from .backend import KEPT, Backend, StagedIngestProgress
@@ -28,7 +29,7 @@ from .config import Config
 LIBRARY_HEADERS = ["id", "arXiv", "title", "authors", "pages", "chunks", "sections", "tables", "references",
                    "status", "file"]
 REFERENCES_SHOWN = 60
-NO_REPORT = "_No report for this paper in this language yet: **Generate** writes one (a few minutes on a CPU)._"
+NO_REPORT = "_Nothing saved for this paper in this format and language yet: **Generate** writes it (minutes on a CPU)._"
 
 
 # ---- rendering ------------------------------------------------------------------------------
@@ -206,12 +207,12 @@ def build_app(backend: Backend) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 chat = _chat_tab(backend, llm_banner)
             with gr.Tab("Reports", id="reports"):
-                report_paper = _reports_tab(backend, llm_banner)
+                report_paper, digest_papers = _reports_tab(backend, llm_banner)
             with gr.Tab("Similar", id="similar"):
                 similar_paper = _similar_tab(backend)
             with gr.Tab("Library", id="library"):
                 table, delete_paper = _library_tab(backend)
-        pickers = [chat, report_paper, similar_paper, delete_paper]
+        pickers = [chat, report_paper, digest_papers, similar_paper, delete_paper]
 
         def refresh():
             choices = backend.choices()
@@ -281,9 +282,16 @@ def _chat_tab(backend: Backend, llm_banner: gr.Markdown):
 def _reports_tab(backend: Backend, llm_banner: gr.Markdown):
     with gr.Row():
         paper = gr.Dropdown(choices=backend.choices(), value=None, label="Paper", elem_id="report-paper", scale=3)
+        kind = gr.Radio([(label, key) for key, label in FORMATS.items()], value="report", label="Format",
+                        elem_id="report-format", scale=2)
         lang = gr.Radio(["ja", "en"], value="ja", label="Language", scale=1)
         generate = gr.Button("Generate", variant="primary", elem_id="report-generate", scale=1)
         regenerate = gr.Button("Regenerate", elem_id="report-regenerate", scale=1)
+    with gr.Row(visible=False) as digest_row:
+        digest_papers = gr.Dropdown(choices=backend.choices(), value=[], multiselect=True, scale=4,
+                                    label="A digest of several papers, in this order (one .md file)",
+                                    elem_id="digest-papers")
+        write_digest = gr.Button("Write digest", elem_id="digest-write", scale=1)
     status = gr.Markdown(elem_id="report-status")
     with gr.Row():
         with gr.Column(scale=3):
@@ -303,40 +311,60 @@ def _reports_tab(backend: Backend, llm_banner: gr.Markdown):
                     for s in (shown.sections if shown else []) for c in s.citations if c.quote}
         return gr.update(choices=list(by_label), value=None), by_label
 
-    def show(paper_id, language):
+    def show(paper_id, language, form):
         if not paper_id:
             return NO_REPORT, gr.update(visible=False), gr.update(), "", *citations(None)
-        saved = backend.writer.saved(backend.library.resolve(paper_id), language)
-        seed = backend.seed_note(paper_id)
+        saved = backend.writers[form].saved(backend.library.resolve(paper_id), language)
+        seed = backend.seed_note(paper_id, form)
         note_text = f"#### Imported summary\n\n{_md(seed)}" if seed else "_No imported summary of this paper._"
         if saved is None:
             return NO_REPORT, gr.update(visible=False), note_text, "", *citations(None)
-        return (_md(saved.markdown), gr.update(value=str(backend.report_file(paper_id, language)), visible=True),
-                note_text, f"Saved report, written in {saved.seconds:.0f} s by {saved.model}.", *citations(saved))
+        return (_md(saved.markdown), gr.update(value=str(backend.report_file(paper_id, language, form)), visible=True),
+                note_text, f"Saved {FORMATS[form]}, written in {saved.seconds:.0f} s by {saved.model}.",
+                *citations(saved))
 
-    def write(paper_id, language, fresh, progress=gr.Progress()):
+    def write(paper_id, language, form, fresh, progress=gr.Progress()):
         if not paper_id:
             return gr.update(), gr.update(), "Pick a paper first.", gr.update(), gr.update(), gr.update()
         progress(0, desc="retrieving passages")
         try:
-            report, saved = backend.writer.get(backend.library.resolve(paper_id), language, fresh,
-                                               lambda done, total, what: progress((done, total), desc=what))
+            report, saved = backend.writers[form].get(backend.library.resolve(paper_id), language, fresh,
+                                                      lambda done, total, what: progress((done, total), desc=what))
         except LLMUnavailable as exc:
             return gr.update(), gr.update(), f"⚠️ {_e(str(exc))}", banner(str(exc)), gr.update(), gr.update()
-        status = "Saved report is current (Regenerate writes a new one)." if saved else \
+        status = f"Saved {FORMATS[form]} is current (Regenerate writes a new one)." if saved else \
             f"Written in {report.seconds:.0f} s by {_e(report.model)}."
-        return (_md(report.markdown), gr.update(value=str(backend.report_file(paper_id, language)), visible=True),
+        return (_md(report.markdown), gr.update(value=str(backend.report_file(paper_id, language, form)), visible=True),
                 status, gr.update(), *citations(report))
 
+    def digest(paper_ids, language, progress=gr.Progress()):
+        if not paper_ids:
+            return gr.update(), gr.update(), "Pick the digest's papers first.", gr.update(), gr.update(), gr.update()
+        entries = []
+        try:
+            for number, paper_id in enumerate(paper_ids):
+                progress((number, len(paper_ids)), desc=f"{paper_id}: writing its entry")
+                entries.append(backend.writers["digest"].get(backend.library.resolve(paper_id), language)[0])
+        except LLMUnavailable as exc:
+            return gr.update(), gr.update(), f"⚠️ {_e(str(exc))}", banner(str(exc)), gr.update(), gr.update()
+        path = backend.write_digest(entries, language)
+        return (_md(path.read_text()), gr.update(value=str(path), visible=True),
+                f"Digest of {len(entries)} papers: {sum(e.seconds for e in entries):.0f} s of writing.",
+                gr.update(), *citations(None))
+
     shown = [report, download, note, status, cited, quotes]
-    paper.change(show, [paper, lang], shown)
-    lang.change(show, [paper, lang], shown)
+    for control in (paper, lang, kind):
+        control.change(show, [paper, lang, kind], shown)
+    kind.change(lambda form: gr.update(visible=form == "digest"), kind, digest_row)
     cited.change(lambda label, views: viewer.show(views.get(label)) if label else (gr.update(),) * 3,
                  [cited, quotes], viewer.outputs)
     outputs = [report, download, status, llm_banner, cited, quotes]
-    generate.click(lambda p, lg, progress=gr.Progress(): write(p, lg, False, progress), [paper, lang], outputs)
-    regenerate.click(lambda p, lg, progress=gr.Progress(): write(p, lg, True, progress), [paper, lang], outputs)
-    return paper
+    generate.click(lambda p, lg, f, progress=gr.Progress(): write(p, lg, f, False, progress), [paper, lang, kind],
+                   outputs)
+    regenerate.click(lambda p, lg, f, progress=gr.Progress(): write(p, lg, f, True, progress), [paper, lang, kind],
+                     outputs)
+    write_digest.click(digest, [digest_papers, lang], outputs)
+    return paper, digest_papers
 
 
 def _similar_tab(backend: Backend):

@@ -9,6 +9,7 @@ import shutil
 import threading
 import unicodedata
 from collections.abc import Callable
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from ingest.pdf_open import file_sha256
 from qa.answer.chain import Asker
 from qa.llm.chat import ChatModel
 from qa.notes.store import NoteStore
-from qa.report.writer import ReportWriter, report_paths
+from qa.report.digest import DigestWriter, digest_of
+from qa.report.summary import SummaryWriter
+from qa.report.writer import Report, ReportWriter, report_paths
 from qa.similar import SimilarSearch
 
 from .config import Config
@@ -81,6 +84,8 @@ class Backend:
         self.chat = ChatModel(config.llm)
         self.asker = Asker(self.library, self.chat)
         self.writer = ReportWriter(self.library, self.chat)
+        self.writers = {"report": self.writer, "digest": DigestWriter(self.library, self.chat),
+                        "summary": SummaryWriter(self.library, self.chat)}
         self.similar = SimilarSearch(self.library)
         self._changing = threading.Lock()  # ingest and delete, one at a time
 
@@ -201,12 +206,19 @@ class Backend:
     def llm_problem(self) -> str | None:
         return self.chat.problem()
 
-    def seed_note(self, paper_id: str) -> str | None:
-        """The imported summary of this paper (an 8-section report first), if any."""
+    def seed_note(self, paper_id: str, kind: str = "report") -> str | None:
+        """The imported summary of this paper (one of the same format first), if any."""
         notes = self.notes.for_paper(self.library.resolve(paper_id))
-        notes.sort(key=lambda n: n.kind != "report")
+        notes.sort(key=lambda n: n.kind != kind)
         return notes[0].text if notes else None
 
-    def report_file(self, paper_id: str, lang: str) -> Path | None:
-        path = report_paths(self.writer.folder, paper_id, lang)[0]
+    def write_digest(self, entries: list[Report], lang: str) -> Path:
+        """The digest of these entries as one file under the reports folder, named by today's date."""
+        path = self.writer.folder / f"digest-{date.today().isoformat()}.{lang}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(digest_of(entries, lang))
+        return path
+
+    def report_file(self, paper_id: str, lang: str, kind: str = "report") -> Path | None:
+        path = report_paths(self.writer.folder, paper_id, lang, kind)[0]
         return path if path.exists() else None

@@ -248,7 +248,7 @@ class _SectionBar:
         self.bar = tqdm(total=8, unit="section", desc=label[:40], file=sys.stderr, dynamic_ncols=True, leave=False)
 
     def __call__(self, done: int, total: int, what: str) -> None:
-        self.bar.n = done
+        self.bar.total, self.bar.n = total, done
         self.bar.set_postfix_str(what[:50])
         self.bar.refresh()
 
@@ -264,7 +264,7 @@ def _report_for(writer, record, args: argparse.Namespace):
     finally:
         bar.close()
     if saved:
-        print(f"(saved report from {time.strftime('%Y-%m-%d %H:%M', time.localtime(report.generated_at))}; "
+        print(f"(saved {writer.kind} from {time.strftime('%Y-%m-%d %H:%M', time.localtime(report.generated_at))}; "
               "--regenerate writes a new one)", file=sys.stderr)
     else:
         print(f"written in {report.seconds:.0f}s by {report.model}", file=sys.stderr)
@@ -276,7 +276,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
     from qa.report.writer import report_paths
 
     backend = Backend(config)
-    library, writer, notes = backend.library, backend.writer, backend.notes
+    library, writer, notes = backend.library, backend.writers[args.kind], backend.notes
     if args.all == bool(args.ids):
         raise PapersError("name papers to report on, or --all")
     if args.out and (args.all or len(args.ids) > 1):
@@ -293,11 +293,46 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
             print(f"written: {args.out}")
         elif len(records) == 1:
             print(report.markdown)
-        print(f"saved: {report_paths(writer.folder, record.paper_id, args.lang)[0]}", file=sys.stderr)
+        print(f"saved: {report_paths(writer.folder, record.paper_id, args.lang, writer.kind)[0]}", file=sys.stderr)
         attached = notes.for_paper(record)
         if attached:
             print(f"imported notes on this paper: {', '.join(f'#{n.note_id} ({n.kind})' for n in attached)} "
                   f"— `papers notes show {record.paper_id}`", file=sys.stderr)
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace, config: Config) -> int:
+    """One digest of the chosen papers (default: those added today), each entry saved and reused like a report."""
+    from datetime import date
+
+    from qa.llm.chat import LLMUnavailable
+    from qa.report.digest import added_since, digest_of
+
+    backend = Backend(config)
+    library, writer = backend.library, backend.writers["digest"]
+    if args.ids and args.added_since:
+        raise PapersError("name papers or give --added-since, not both")
+    try:
+        since = date.fromisoformat(args.added_since) if args.added_since else date.today()
+    except ValueError:
+        raise PapersError(f"--added-since {args.added_since!r}: expected a date like 2025-06-24") from None
+    records = [library.resolve(key) for key in args.ids] if args.ids else added_since(library.papers(), since)
+    if not records:
+        raise PapersError(f"no papers added since {since.isoformat()}; name papers (papers digest ID...) "
+                          "or give an earlier --added-since")
+    entries = []
+    for record in records:
+        try:
+            entries.append(_report_for(writer, record, args))
+        except LLMUnavailable as exc:
+            print(f"papers: no digest entry for {record.paper_id}: {exc}", file=sys.stderr)
+            return 1
+    markdown = digest_of(entries, args.lang)
+    if args.out:
+        args.out.write_text(markdown)
+        print(f"written: {args.out} ({len(entries)} papers)")
+    else:
+        print(markdown)
     return 0
 
 
@@ -308,6 +343,7 @@ def _note_owners(library, notes) -> dict[int, str]:
 
 def _notes_import(library, notes, files: list[str]) -> int:
     from qa.notes.parse import NotesFormatError, read_notes_file
+    from qa.report.format import FORMATS, format_problems
 
     status = 0
     for name in files:
@@ -324,6 +360,9 @@ def _notes_import(library, notes, files: list[str]) -> int:
             note = notes.get(note_id)
             where = f"attached to {owners[note_id]}" if note_id in owners else "no such paper in the library yet"
             print(f"  #{note_id} {note.kind:<7} {note.arxiv_id or '-':<11} {note.title[:60]}  → {where}")
+            problems = format_problems(note.kind, note.text)
+            if problems:
+                print(f"    not quite the {FORMATS[note.kind]} format: {'; '.join(problems[:2])}")
     return status
 
 
@@ -374,18 +413,21 @@ def cmd_eval_reports(args: argparse.Namespace, config: Config) -> int:
 
     def show(result: dict) -> None:
         facts = result["key_facts"]
-        print(f"{result['paper_id']:<12} structure={'ok' if not result['structure_problems'] else 'BAD'} "
-              f"tweet={result['tweet_chars']} grounded={result['groundedness']} units={result['unit_groundedness']} "
+        tweet = f"tweet={result['tweet_chars']} " if result["tweet_chars"] is not None else ""
+        structure = "ok" if not result["structure_problems"] else "BAD"
+        print(f"{result['paper_id']:<12} {result['format']} structure={structure} "
+              f"{tweet}grounded={result['groundedness']} units={result['unit_groundedness']} "
               f"in_language={result['sections_in_language']}/{result['sections_checked']} "
               f"zh_glyphs={result['simplified_glyphs']} "
-              f"cited_sections={result['sections_with_citation']}/8 valid_quotes={result['citation_validity']} "
+              f"cited_sections={result['sections_with_citation']}/{result['sections']} "
+              f"valid_quotes={result['citation_validity']} "
               f"refs_in_list={result['reference_entries_in_list']}/{result['reference_entries']} "
               f"time={result['seconds']:.0f}s" + (f" key_fact_recall={facts['recall']}" if facts else ""), flush=True)
 
-    bar = _SectionBar("reports")
+    bar = _SectionBar(args.format)
     try:
-        result = evaluate_reports(backend.library, backend.writer, backend.notes, args.ids, args.lang, args.regenerate,
-                                  show, bar)
+        result = evaluate_reports(backend.library, backend.writers[args.format], backend.notes, args.ids, args.lang,
+                                  args.regenerate, show, bar)
     finally:
         bar.close()
     return _summary(result, args.json)
@@ -488,13 +530,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="write per-question results and the summary here")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("report", help="the 8-section report of a paper, grounded in its text, cited by page")
-    p.add_argument("ids", nargs="*", help="arXiv id, paper id or title fragment")
-    p.add_argument("--all", action="store_true", help="every paper in the library")
-    p.add_argument("--lang", choices=["ja", "en"], default="ja", help="report language (default ja, as the seeds)")
-    p.add_argument("--out", type=Path, help="also write the markdown here (one paper)")
-    p.add_argument("--regenerate", action="store_true", help="write a new report even if a current one is saved")
-    p.set_defaults(func=cmd_report)
+    for kind, helptext in (("report", "the 8-section report of a paper, grounded in its text, cited by page"),
+                           ("summary", "the long single-paper summary (基本情報, 1-5 and their subsections)")):
+        p = sub.add_parser(kind, help=helptext)
+        p.add_argument("ids", nargs="*", help="arXiv id, paper id or title fragment")
+        p.add_argument("--all", action="store_true", help="every paper in the library")
+        p.add_argument("--lang", choices=["ja", "en"], default="ja", help=f"{kind} language (default ja, as the seeds)")
+        p.add_argument("--out", type=Path, help="also write the markdown here (one paper)")
+        p.add_argument("--regenerate", action="store_true", help=f"write a new {kind} even if a current one is saved")
+        p.set_defaults(func=cmd_report, kind=kind)
+
+    p = sub.add_parser("digest", help="the daily digest (abstract in Japanese + 4-part summary per paper)")
+    p.add_argument("ids", nargs="*", help="papers, in the order wanted (default: the papers added today)")
+    p.add_argument("--added-since", metavar="DATE", help="the papers added on or after DATE (YYYY-MM-DD)")
+    p.add_argument("--lang", choices=["ja", "en"], default="ja", help="digest language (default ja, as the seeds)")
+    p.add_argument("--out", type=Path, help="write the digest here instead of printing it")
+    p.add_argument("--regenerate", action="store_true", help="write new entries even if current ones are saved")
+    p.set_defaults(func=cmd_digest)
 
     notes = sub.add_parser("notes", help="imported summaries (8-section reports, digests, long summaries)")
     actions = notes.add_subparsers(dest="action", required=True)
@@ -514,6 +566,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["ja", "en"], default="ja")
     p.add_argument("--regenerate", action="store_true")
     p.add_argument("--json", type=Path, help="write the per-report results and summary here")
+    p.add_argument("--format", choices=["report", "digest", "summary"], default="report",
+                   help="which format to check: the 8-section report, digest entries or long summaries")
     p.set_defaults(func=cmd_eval_reports)
 
     p = sub.add_parser("similar", help="papers like a paper (ID) or like a text (--text), with the passages behind it")

@@ -1,6 +1,8 @@
-"""`papers eval-reports`: how well-formed and how grounded generated reports are.
+"""`papers eval-reports`: how well-formed and how grounded generated reports, digest entries and long
+summaries are.
 
-Per report: the format (8 headings in order, tweet within 140 characters), the share of its numbers
+Per report: its format (its format's checker: for the 8-section report 8 headings in order and the tweet
+within 140 characters), the share of its numbers
 found in the paper's text (and found with the same kind of unit: "200 samples" does not ground "200MB"),
 its language (simplified-only Chinese glyphs, English bullets in a Japanese report, sections with a
 line in the wrong language), the sections with a page citation, whether each cited quote is on its
@@ -21,7 +23,7 @@ from ingest.text import Quantities, normalized, numbers_in
 from ..answer.names import candidate_names
 from ..notes.parse import REPORT
 from ..notes.store import NoteStore
-from .format import parse_report, structure_problems, tweet_length
+from .format import format_problems, parse_report, tweet_length
 from .grounding import PAGE_CITE, paper_text, unsupported
 from .language import language_problem, simplified_glyphs
 from .writer import Report, ReportWriter
@@ -30,16 +32,27 @@ _OUR_COUNTS = re.compile(r"本文で\d+回引用|cited \d+× in the body")
 _ENTRY = re.compile(r"^- \*\*.+?\*\* — (.+)$", re.M)
 
 
-def report_numbers(markdown: str) -> set[str]:
-    """Numbers a report states about the paper: not its headings, page citations or our citation counts."""
-    bodies = " ".join(body for _, _, body in parse_report(markdown).sections)
-    return numbers_in(_OUR_COUNTS.sub(" ", PAGE_CITE.sub(" ", bodies)))
+# sections that are not claims about the paper written by the model: the bibliography's own English (report
+# section 7), the paper's quoted sentences (report 6, summary 10 and 11), parsed metadata (summary 0)
+EXTRACTIVE = {"report": (6, 7), "digest": (), "summary": (0, 10, 11)}
+
+
+def _claims(report: Report) -> str:
+    """The text whose numbers are claims about the paper: no headings, metadata, page citations or citation counts."""
+    skip = (0,) if report.kind == "summary" else ()
+    bodies = " ".join(s.body for s in report.sections if s.number not in skip)
+    return _OUR_COUNTS.sub(" ", PAGE_CITE.sub(" ", bodies))
 
 
 def language_checks(markdown: str, lang: str) -> dict:
-    """Lines in the wrong language, per section the model writes (section 7's entries are the bibliography's own
-    English, section 6 quotes the paper): simplified-only glyphs anywhere, English bullets in a Japanese report."""
-    sections = {number: body for number, _, body in parse_report(markdown).sections if number not in (6, 7)}
+    """Lines in the wrong language, per section of an 8-section report the model writes."""
+    return section_language({n: body for n, _, body in parse_report(markdown).sections if n not in (6, 7)},
+                            markdown, lang)
+
+
+def section_language(sections: dict[int, str], markdown: str, lang: str) -> dict:
+    """Per section: lines in the wrong language; simplified-only glyphs anywhere, English bullets in a
+    Japanese text."""
     problems = {number: [line for line in body.splitlines() if line.strip() and language_problem(line, lang)]
                 for number, body in sections.items()}
     bullets = [line for body in sections.values() for line in body.splitlines() if line.lstrip().startswith("- ")]
@@ -79,24 +92,26 @@ def key_fact_recall(seed: str, ours: str, paper_words: str) -> dict:
 def check_report(report: Report, paper: Paper, pages: PdfPages, seed: str | None = None) -> dict:
     markdown = report.markdown
     words = paper_text(paper)
-    numbers, known = report_numbers(markdown), numbers_in(words)
-    bodies = _OUR_COUNTS.sub(" ", " ".join(body for _, _, body in parse_report(markdown).sections))
-    unit_misses = unsupported(bodies, Quantities(words))
-    parsed = parse_report(markdown)
+    claims = _claims(report)
+    numbers, known = numbers_in(claims), numbers_in(words)
+    unit_misses = unsupported(claims, Quantities(words))
     citations = [c for s in report.sections for c in s.citations]
     valid = [pages.quote_on_page(report.paper_id, c.page, c.quote) for c in citations]
     found, entries = reference_entries_found(markdown, paper)
+    written = {s.number: s.body for s in report.sections if s.number not in EXTRACTIVE[report.kind]}
     return {
-        "paper_id": report.paper_id, "lang": report.lang, "model": report.model,
-        "structure_problems": structure_problems(markdown, report.lang),
-        "tweet_chars": tweet_length(next((b for n, _, b in parsed.sections if n == 8), "")),
+        "paper_id": report.paper_id, "format": report.kind, "lang": report.lang, "model": report.model,
+        "structure_problems": format_problems(report.kind, markdown, report.lang),
+        "tweet_chars": tweet_length(next((s.body for s in report.sections if s.number == 8), ""))
+        if report.kind == "report" else None,
         "numbers": len(numbers), "numbers_in_paper": len(numbers & known),
         "groundedness": round(len(numbers & known) / len(numbers), 3) if numbers else None,
         "ungrounded_numbers": sorted(numbers - known),
         "unit_groundedness": round(1 - len(unit_misses) / len(numbers), 3) if numbers else None,
         "unit_ungrounded": unit_misses,
-        **language_checks(markdown, report.lang),
-        "sections_with_citation": sum(1 for _, _, body in parsed.sections if PAGE_CITE.search(body)),
+        **section_language(written, markdown, report.lang),
+        "sections": len(report.sections),
+        "sections_with_citation": sum(1 for s in report.sections if PAGE_CITE.search(s.body)),
         "citations": len(citations),
         "citation_validity": round(sum(valid) / len(valid), 3) if valid else None,
         "citation_pages_in_range": all(1 <= c.page <= paper.page_count for c in citations),
@@ -110,9 +125,11 @@ def check_report(report: Report, paper: Paper, pages: PdfPages, seed: str | None
     }
 
 
-def seed_report(notes: NoteStore, record) -> str | None:
-    """The text of an imported 8-section report for this paper, if there is one."""
-    return next((n.text for n in notes.for_paper(record) if n.kind == REPORT), None)
+def seed_note(notes: NoteStore, record, kind: str = REPORT) -> tuple[str, str] | None:
+    """(text, format) of the user's imported note on this paper, one of this format first, if there is one: the
+    key facts of a paper are the same whichever format the user wrote them in."""
+    found = sorted(notes.for_paper(record), key=lambda n: n.kind != kind)
+    return (found[0].text, found[0].kind) if found else None
 
 
 def summarize(results: list[dict]) -> dict:
@@ -124,7 +141,7 @@ def summarize(results: list[dict]) -> dict:
     return {
         "reports": len(results),
         "structure_valid": sum(1 for r in results if not r["structure_problems"]),
-        "tweet_within_limit": sum(1 for r in results if r["tweet_chars"] <= 140),
+        "tweet_within_limit": sum(1 for r in results if r["tweet_chars"] is not None and r["tweet_chars"] <= 140),
         "groundedness_mean": mean("groundedness"),
         "unit_groundedness_mean": mean("unit_groundedness"),
         "simplified_glyphs": sum(r["simplified_glyphs"] for r in results),
@@ -147,7 +164,10 @@ def evaluate_reports(library: Library, writer: ReportWriter, notes: NoteStore, k
     results = []
     for record in records:
         report, _ = writer.get(record, lang, regenerate, progress)
-        result = check_report(report, library.parsed(record.paper_id), library.pages, seed_report(notes, record))
+        seed = seed_note(notes, record, writer.kind)
+        result = check_report(report, library.parsed(record.paper_id), library.pages, seed[0] if seed else None)
+        if seed:
+            result["key_facts"]["seed_format"] = seed[1]
         results.append(result)
         if on_result:
             on_result(result)

@@ -29,11 +29,12 @@ from ingest.paper import Paper
 from ingest.text import Quantities, clip, looks_like_instruction, normalized, split_sentences
 
 from ..answer.citations import Citation, best_quote, quote_page
+from ..answer.names import candidate_names
 from ..answer.prompts import defuse, focus
 from ..llm.chat import ChatModel
 from ..retrieval.search import RRF_K, Retriever, fuse
 from .cost_facts import LABELS, cost_facts, unstated
-from .format import HEADINGS, TWEET_LIMIT, heading_line
+from .format import HEADINGS, TWEET_LIMIT, digest_entry_markdown, heading_line, summary_markdown
 from .grounding import PAGE_CITE, ground, page_label, unsupported
 from .key_references import key_references
 from .language import japanese_share, language_problem, split_by_language
@@ -53,7 +54,7 @@ from .prompts import (
 PASSAGES_PER_SECTION = 5
 # Output caps per call (bench/llm.py): at 17 tok/s every token is ~60 ms, and what a 1.5B model writes past
 # its bullets is loops, echoed <passage> tags and guesses. A seed section's 4-5 bullets fit in 300.
-SECTION_TOKENS, VIEW_TOKENS, REFERENCE_TOKENS, TWEET_TOKENS, LIMITATION_TOKENS = 300, 200, 250, 160, 160
+SECTION_TOKENS, VIEW_TOKENS, REFERENCE_TOKENS, TWEET_TOKENS, TRANSLATION_TOKENS = 300, 200, 250, 160, 160
 STOP = ("<passage", "</passage", "\n\n[")  # echoed passages, or a list of bare [n] after the bullets
 MIN_TWEET_JAPANESE = 0.25  # Japanese characters per Latin letter (language.japanese_share)
 MATCH_THRESHOLD = 0.85  # e5 cosine of a bullet and its passage: related 0.86-0.90, unrelated up to 0.83
@@ -107,9 +108,15 @@ class Report:
     paper_sha256: str
     generated_at: float
     seconds: float
+    kind: str = "report"  # report | digest (one paper's entry) | summary (the long single-paper format)
 
     @property
     def markdown(self) -> str:
+        bodies = [s.body for s in self.sections]
+        if self.kind == "digest":
+            return digest_entry_markdown(self.title, self.url, bodies[0], bodies[1:], self.lang) + "\n"
+        if self.kind == "summary":
+            return summary_markdown(self.title, bodies, self.lang)
         parts = [f"# {self.title}", f"[View Paper]({self.url})"]
         parts += [f"{heading_line(s.number, self.lang)}\n\n{s.body}" for s in self.sections]
         return "\n\n".join(parts) + "\n"
@@ -129,12 +136,13 @@ class Report:
 Progress = Callable[[int, int, str], None]  # (sections done, total, what is being written)
 
 
-def report_paths(folder: Path, paper_id: str, lang: str) -> tuple[Path, Path]:
-    return folder / f"{paper_id}.{lang}.md", folder / f"{paper_id}.{lang}.json"
+def report_paths(folder: Path, paper_id: str, lang: str, kind: str = "report") -> tuple[Path, Path]:
+    stem = f"{paper_id}.{lang}" if kind == "report" else f"{paper_id}.{kind}.{lang}"
+    return folder / f"{stem}.md", folder / f"{stem}.json"
 
 
-def load_report(folder: Path, paper_id: str, lang: str) -> Report | None:
-    _, meta = report_paths(folder, paper_id, lang)
+def load_report(folder: Path, paper_id: str, lang: str, kind: str = "report") -> Report | None:
+    _, meta = report_paths(folder, paper_id, lang, kind)
     if not meta.exists():
         return None
     try:
@@ -151,7 +159,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def save_report(folder: Path, report: Report) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    markdown, meta = report_paths(folder, report.paper_id, report.lang)
+    markdown, meta = report_paths(folder, report.paper_id, report.lang, report.kind)
     _write_atomic(markdown, report.markdown)
     _write_atomic(meta, json.dumps(report.to_dict(), ensure_ascii=False))
     return markdown
@@ -161,8 +169,9 @@ class FinishedSections:
     """The sections of a report being written, saved as each one finishes, so a run that fails (the LLM
     went away, the process was killed) resumes where it stopped instead of starting over."""
 
-    def __init__(self, folder: Path, paper_id: str, lang: str, sha256: str):
-        self.path, self.sha256 = folder / f"{paper_id}.{lang}.partial.json", sha256
+    def __init__(self, folder: Path, paper_id: str, lang: str, sha256: str, kind: str = "report"):
+        self.path = report_paths(folder, paper_id, lang, kind)[1].with_suffix(".partial.json")
+        self.sha256 = sha256
 
     def load(self) -> dict[int, ReportSection]:
         try:
@@ -240,7 +249,14 @@ def tighten(text: str, limit: int = TWEET_LIMIT) -> str:
     return text[:cut].rstrip() + "…" if cut > 0 else text[: limit - 1] + "…"
 
 
+Step = Callable[[], ReportSection]
+
+
 class ReportWriter:
+    """The 8-section report; the digest and summary writers are this with other steps (`steps`)."""
+
+    kind = "report"
+
     def __init__(self, library: Library, chat: ChatModel):
         self.library = library
         self.retriever = Retriever(library)
@@ -255,7 +271,7 @@ class ReportWriter:
 
     def saved(self, record: PaperRecord, lang: str) -> Report | None:
         """The saved report, if it was written from the paper's current version."""
-        report = load_report(self.folder, record.paper_id, lang)
+        report = load_report(self.folder, record.paper_id, lang, self.kind)
         return report if report and report.paper_sha256 == record.sha256 else None
 
     def get(self, record: PaperRecord, lang: str, regenerate: bool = False,
@@ -264,6 +280,16 @@ class ReportWriter:
         saved = None if regenerate else self.saved(record, lang)
         return (saved, True) if saved else (self.write(record.paper_id, lang, progress), False)
 
+    def steps(self, paper: Paper, lang: str, done: dict[int, ReportSection]) -> dict[int, tuple[str, Step]]:
+        """Section number -> (what it is, for progress; how to write it), in the order written."""
+        steps: dict[int, tuple[str, Step]] = {
+            n: (HEADINGS["en"][n - 1], lambda n=n: self._cited_section(SECTIONS[n], paper, lang)) for n in (1, 2, 3, 5)}
+        steps.update({4: (HEADINGS["en"][3], lambda: self._limitations(paper, lang)),
+                      6: (HEADINGS["en"][5], lambda: self._costs(paper, lang)),
+                      7: (HEADINGS["en"][6], lambda: self._references(paper, lang)),
+                      8: (HEADINGS["en"][7], lambda: self._tweet(paper, lang, done.get(3)))})
+        return dict(sorted(steps.items()))
+
     def write(self, key: str, lang: str = "ja", progress: Progress | None = None) -> Report:
         """Generate (and save) the report for the paper `key` names (id, arXiv id or title fragment)."""
         if lang not in HEADINGS:
@@ -271,26 +297,22 @@ class ReportWriter:
         record = self.library.resolve(key)
         paper = self.library.parsed(record.paper_id)
         progress = progress or (lambda done, total, what: None)
-        steps: dict[int, Callable[[], ReportSection]] = {
-            n: (lambda n=n: self._cited_section(SECTIONS[n], paper, lang)) for n in (1, 2, 3, 5)}
-        steps.update({4: lambda: self._limitations(paper, lang), 6: lambda: self._costs(paper, lang),
-                      7: lambda: self._references(paper, lang),
-                      8: lambda: self._tweet(paper, lang, done.get(3))})
-        finished = FinishedSections(self.folder, paper.paper_id, lang, record.sha256)
+        finished = FinishedSections(self.folder, paper.paper_id, lang, record.sha256, self.kind)
         done = finished.load()
+        steps = self.steps(paper, lang, done)
         sections = []
-        for number in range(1, 9):
-            progress(number - 1, 8, HEADINGS["en"][number - 1])
+        for index, (number, (what, step)) in enumerate(steps.items()):
+            progress(index, len(steps), what)
             if number not in done:
                 section_started = time.perf_counter()
-                done[number] = steps[number]()
+                done[number] = step()
                 done[number].seconds = round(time.perf_counter() - section_started, 2)
             sections.append(done[number])
             finished.save(sections)
-        progress(8, 8, "done")
+        progress(len(steps), len(steps), "done")
         report = Report(paper.paper_id, paper.arxiv_id, paper.title, paper.url or Path(record.source).name, lang,
                         sections, self.chat.label, record.sha256, time.time(),
-                        round(sum(s.seconds for s in sections), 2))
+                        round(sum(s.seconds for s in sections), 2), self.kind)
         save_report(self.folder, report)
         finished.clear()
         return report
@@ -329,24 +351,28 @@ class ReportWriter:
         return infer
 
     # ---- sections --------------------------------------------------------------------------
-    def _cited_section(self, spec: SectionSpec, paper: Paper, lang: str) -> ReportSection:
-        passages = self._passages(spec, paper)
-        messages = section_messages(spec, paper.title, passages, lang)
+    def _cited_section(self, spec: SectionSpec, paper: Paper, lang: str, heading: str | None = None,
+                       bullets: int = 5, k: int = PASSAGES_PER_SECTION, tokens: int = SECTION_TOKENS,
+                       tries: int = 2) -> ReportSection:
+        """`tries`: a second call with the language reminder when most bullets came back in the wrong language."""
+        heading = heading or HEADINGS[lang][spec.number - 1]
+        passages = self._passages(spec, paper, k)
+        messages = section_messages(spec, paper.title, passages, lang, bullets)
         known, infer = _numbers_of(passages, paper), self._matcher(passages)
         wrong: list[str] = []
-        for attempt in (1, 2):
+        for attempt in range(1, tries + 1):
             lines, off = split_by_language(self._chat(messages if attempt == 1 else reminded(messages, lang),
-                                                      SECTION_TOKENS).splitlines(), lang)
+                                                      tokens).splitlines(), lang)
             wrong += off
             body, citations, dropped = ground("\n".join(lines), passages, paper, known, infer, echo=spec.task[lang])
             if citations and len(off) <= body.count("\n") + 1:  # most bullets in the right language
-                return ReportSection(spec.number, HEADINGS[lang][spec.number - 1], body, citations, dropped,
+                return ReportSection(spec.number, heading, body, citations, dropped,
                                      wrong_language=wrong, attempts=attempt)
             if not off:
                 break  # unusable for another reason than its language: asking again would not help
         # nothing usable from the model: quote the best passages instead
         body, citations = self._quoted(passages[:2], spec, paper, lang)
-        return ReportSection(spec.number, HEADINGS[lang][spec.number - 1], body, citations, dropped,
+        return ReportSection(spec.number, heading, body, citations, dropped,
                              wrong_language=wrong, attempts=attempt, quoted=True)
 
     def _quoted(self, passages: list[Passage], spec: SectionSpec, paper: Paper,
@@ -370,16 +396,24 @@ class ReportWriter:
         lines, citations, dropped = [], [], []
         for number, fact in enumerate(facts, start=1):
             quote = f"“{clip(fact.sentence, 300)}”"
-            rendering = "" if lang == "en" else \
-                " ".join(self._chat(translation_messages(fact.sentence), LIMITATION_TOKENS).split())
-            if rendering and (language_problem(rendering, lang) or unsupported(rendering, Quantities(fact.sentence))
-                              or len(rendering) < 8 or not rendering.endswith(("。", "」", "）", ")"))):
-                dropped.append(rendering)
-                rendering = ""
+            rendering = "" if lang == "en" else self._translated(fact.sentence, dropped)
             lines += [f"- {rendering} (p.{fact.page})", f"  - {quote}"] if rendering else [f"- {quote} (p.{fact.page})"]
             passage = synthetic_passage(paper, f"limitation-{number}", fact.section, fact.page, fact.sentence)
             citations.append(Citation(passage, fact.sentence, fact.page))
         return lines, citations, dropped
+
+    def _translated(self, sentence: str, dropped: list[str]) -> str:
+        """A Japanese rendering of one of the paper's sentences, or "" (and the rendering added to `dropped`) when it
+        is not Japanese, incomplete, or changes a number or a name ("OmniGen2", "GPT-4") of the original."""
+        rendering = " ".join(self._chat(translation_messages(sentence),  # a loop stops at twice the length
+                                        min(TRANSLATION_TOKENS, max(60, len(sentence) // 2))).split())
+        names = [re.sub(r"-[a-z]+$", "", n) for n in candidate_names(sentence) if " " not in n]  # LoRA-based: LoRA
+        if rendering and (language_problem(rendering, "ja") or unsupported(rendering, Quantities(sentence))
+                          or len(rendering) < 8 or not rendering.endswith(("。", "」", "）", ")"))
+                          or any(n not in rendering for n in names)):
+            dropped.append(rendering)
+            return ""
+        return rendering
 
     def _limitations(self, paper: Paper, lang: str) -> ReportSection:
         stated, citations, dropped = self._stated_limitations(paper, lang)
