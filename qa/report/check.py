@@ -1,14 +1,14 @@
 """`papers eval-reports`: how well-formed and how grounded generated reports, digest entries and long
 summaries are.
 
-Per report: its format (its format's checker: for the 8-section report 8 headings in order and the tweet
-within 140 characters), the share of its numbers
-found in the paper's text (and found with the same kind of unit: "200 samples" does not ground "200MB"),
-its language (simplified-only Chinese glyphs, English bullets in a Japanese report, sections with a
-line in the wrong language), the sections with a page citation, whether each cited quote is on its
-cited page of the PDF, whether the section-7 entries are in the parsed reference list, generation
-time, and, where an imported seed report exists for the paper, key-fact recall: the numbers and
-names of the seed report that the paper also contains, found again in ours.
+Per report: its format (its format's checker; for the 8-section report, 8 headings in order and the tweet
+within 140 characters), the share of its numbers found in the paper's text (and found with the same kind
+of unit: "200 samples" does not ground "200MB"), its language (simplified-only Chinese glyphs, English
+bullets in a Japanese text, sections with a line in the wrong language), the sections with a page
+citation, whether each cited quote is on its cited page of the PDF, whether the section-7 entries are in
+the parsed reference list, generation time, and, where the user's own note on the paper was imported (one
+of the same format first), key-fact recall: the numbers and names of the note that the paper also
+contains, found again in ours.
 """
 from __future__ import annotations
 
