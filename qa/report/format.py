@@ -204,8 +204,8 @@ def summary_markdown(title: str, bodies: list[str], lang: str) -> str:
 
 
 def summary_problems(text: str, lang: str | None = None) -> list[str]:
-    """What keeps a long summary from the format: `# Title`, 基本情報 with the arXiv id, 簡単に説明すると,
-    `## 1.` to `## 5.` in order, each with its `###` subsections, none empty."""
+    """What keeps a long summary from the format: `# Title`, 基本情報 with at least one `- **field**: value`,
+    簡単に説明すると, `## 1.` to `## 5.` in order, each with its `###` subsections, none empty."""
     layouts = [SUMMARY_LAYOUT[lang]] if lang else list(SUMMARY_LAYOUT.values())
     problems = [] if re.search(r"^# \S", text, re.M) else ["no '# Title' line"]
     found = [(m.group(1), m.group(2).strip(), m.end()) for m in re.finditer(r"^(##|###) (.+)$", text, re.M)]
@@ -214,7 +214,7 @@ def summary_problems(text: str, lang: str | None = None) -> list[str]:
     expected = [entry for top, subs in layout for entry in [("##", top)] + [("###", s) for s in subs]]
     headings = [(level, heading) for level, heading, _ in found]
     if headings != expected:
-        missing = [f"{'#' * len(level)} {h}" for level, h in expected if (level, h) not in headings]
+        missing = [f"{level} {h}" for level, h in expected if (level, h) not in headings]
         return problems + ["headings differ from the format" + (f": missing {', '.join(missing)}" if missing else
                                                                   " (order or extra headings)")]
     starts = [m.start() for m in re.finditer(r"^(##|###) ", text, re.M)][1:] + [len(text)]
