@@ -11,7 +11,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: setup run test test-fast lint browser bench bench-query bench-similar bench-retrieval bench-llm
+.PHONY: setup run test test-fast lint browser bench bench-query bench-similar bench-retrieval bench-llm bench-answer
 
 $(BIN)/papers: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,8 @@ bench-similar: setup
 # whose library and cached rewrites it uses): first token, total, prefill and generation tok/s
 bench-llm: setup
 	$(BIN)/python bench/llm.py
+
+# answer prompt shapes side by side (after bench-retrieval): passages and characters the model reads vs answer
+# facts, refusals, first token; --prompts-only: without the LLM, the share of dev prompts that hold a fact
+bench-answer: setup
+	$(BIN)/python bench/answer.py

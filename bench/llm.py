@@ -54,6 +54,8 @@ CONFIGS: dict[str, tuple[str | None, list[str]]] = {
     "flash": (None, [*NO_LOGITS, "--flash_attn", "true"]),
     "lookup": (None, ["--draft_model", "prompt-lookup-decoding", "--draft_model_num_pred_tokens", "4"]),
     "app": (None, list(SERVER_ARGS)),  # the options the app now starts its server with
+    "cache-batch512": (None, [*NO_LOGITS, "--cache", "true", "--cache_size", str(1 << 30)]),  # the app until now
+    "cache-batch64": (None, [*NO_LOGITS, "--cache", "true", "--cache_size", str(1 << 28), "--n_batch", "64"]),
 }
 FTYPES = {"q4_0": 2, "q8_0": 7}  # llama.cpp's LLAMA_FTYPE_MOSTLY_*
 
@@ -175,10 +177,20 @@ def run_config(name: str, model: Path, options: list[str], prompts: list[dict], 
                          "chars": len(text), **counts, "text": text})
             print(f"  {name} {prompt['id']}: first {runs[-1]['first_token_s']} s, total {total:.1f} s, "
                   f"{counts}", flush=True)
+        rss_mb = _rss_mb(state.pid)
     finally:
         server.stop()
-    return {"model_file": model.name, "options": options, "server_ready_s": round(ready_s, 1), "runs": runs,
+    return {"model_file": model.name, "options": options, "server_ready_s": round(ready_s, 1),
+            "server_rss_mb_after": rss_mb, "runs": runs,
             **{kind: summary([r for r in runs if r["kind"] == kind]) for kind in ("answer", "report")}}
+
+
+def _rss_mb(pid: int) -> int | None:
+    """The server's resident memory: a prompt cache that keeps more than it counts shows here."""
+    try:
+        return int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0]) // 1024
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def time_asks(backend: Backend, ids: list[str]) -> dict:

@@ -41,6 +41,15 @@ def test_prompt_holds_the_passages_as_data_between_the_rules(library):
     assert "infrared" in answer.shown[0].quote
 
 
+def test_a_shorter_answer_prompt_reads_fewer_passages_and_keeps_their_evidence(library):
+    fake = FakeChatModel(["BeeNet fails at night because the infrared camera saturates [1]."])
+    answer = Asker(library, fake, read=2, chars=120).ask("Why does BeeNet fail at night?").consume()
+    prompt = prompt_text(fake.calls[0])
+    assert prompt.count("<passage ") == 2 and len(answer.passages) > 2
+    kept = [e.quote for e in answer.evidence if e.passage.chunk_id in {p.chunk_id for p in answer.passages[:2]}]
+    assert kept and all(quote in prompt for quote in kept)
+
+
 def test_follow_up_is_rewritten_and_stays_with_the_paper_named_before(library):
     fake = FakeChatModel(["What are the limitations?",  # the rewrite forgets the paper's name
                           "It loses trails when ants cross [1]."])

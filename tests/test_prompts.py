@@ -7,11 +7,11 @@ from ingest.chunking import ChunkKind
 from ingest.text import language_of
 from qa.answer.citations import cited_numbers, inferred_citations, unsupported_numbers
 from qa.answer.names import candidate_names
-from qa.answer.prompts import focus, format_passages, is_refusal
+from qa.answer.prompts import answer_messages, focus, focus_table, format_passages, is_refusal
 
 
-def _passage(text: str, kind: ChunkKind = ChunkKind.BODY) -> Passage:
-    return Passage("c1", text, ChunkMeta("p1", "", "A Paper", 0, kind, "2 Method", "2 Method", 3, 4), 0.1)
+def _passage(text: str, kind: ChunkKind = ChunkKind.BODY, chunk_id: str = "c1") -> Passage:
+    return Passage(chunk_id, text, ChunkMeta("p1", "", "A Paper", 0, kind, "2 Method", "2 Method", 3, 4), 0.1)
 
 
 def test_candidate_names_in_english_and_japanese_questions():
@@ -29,6 +29,22 @@ def test_focus_keeps_the_sentences_about_the_question_in_order():
     focused = focus(text, "How is the learning rate of Muon scaled compared with AdamW?", budget=200)
     assert focused.startswith("Muon doubles efficiency over AdamW.")
     assert focused.endswith("The learning rate of Muon is scaled per matrix.") and len(focused) <= 230
+
+
+def test_the_evidence_survives_a_small_focus_of_fewer_passages():
+    filler = "The weather in the lab was mild that week and nobody complained about it. "
+    stated = "Training took 9.5 days on 64 GPUs."
+    passages = [_passage("Muon is an optimizer for matrices. " + filler * 8, chunk_id="c1"),
+                _passage(filler * 8 + stated + " " + filler, chunk_id="c2"),
+                _passage("Muon scales the update per matrix. " + filler * 4, chunk_id="c3")]
+    assert stated in focus(passages[1].text, "What optimizer is Muon?", budget=100, keep=(stated,))
+    prompt = answer_messages("How long did training take?", passages, "en", limit=2, budget=200,
+                             evidence=[(passages[1], stated)])[-1]["content"]
+    assert stated in prompt and 'id="3"' not in prompt
+    table = "Table 2: Results.\n| Model | Score |\n|---|---|\n" + "".join(f"| M{i} | {i}.5 |\n" for i in range(40))
+    focused = focus_table(table, 120, keep=("| Model | Score |\n| M37 | 37.5 |",))
+    assert focused.startswith("Table 2: Results.\n| Model | Score |\n|---|---|") and "| M37 | 37.5 |" in focused
+    assert len(focused) < 200
 
 
 def test_passage_text_cannot_close_its_tag():

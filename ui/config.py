@@ -20,7 +20,7 @@ from pathlib import Path
 from index.config import LibraryConfig
 from ingest.errors import ConfigError
 from ingest.limits import IngestLimits
-from qa.llm.config import SERVER_ARGS, LLMConfig, is_loopback
+from qa.llm.config import ANSWER_CHARS, ANSWER_PASSAGES, SERVER_ARGS, LLMConfig, is_loopback
 from qa.llm.files import DEFAULT_LLM
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +90,9 @@ class Config:
                         context_window=int(read.number("PAPERS_LLM_CONTEXT", 4096)),
                         timeout_s=read.number("PAPERS_LLM_TIMEOUT", 300.0),
                         threads=int(read.number("PAPERS_LLM_THREADS", os.cpu_count() or 2)),
-                        server_args=read.words("PAPERS_LLM_SERVER_ARGS", SERVER_ARGS))
+                        server_args=read.words("PAPERS_LLM_SERVER_ARGS", SERVER_ARGS),
+                        answer_passages=int(read.number("PAPERS_ANSWER_PASSAGES", ANSWER_PASSAGES)),
+                        answer_chars=int(read.number("PAPERS_ANSWER_CHARS", ANSWER_CHARS)))
         ui = UIConfig(user=env.get("PAPERS_UI_USER") or "papers", password=env.get("PAPERS_UI_PASSWORD") or None)
         return cls(library, llm, ui)
 

@@ -17,6 +17,7 @@ from ingest.chunking import ChunkKind
 from ingest.text import looks_like_instruction, split_sentences, tokenize
 
 from ..llm.chat import Message, message
+from ..llm.config import ANSWER_CHARS
 
 LANGUAGES = {"en": "English", "ja": "Japanese"}
 REFUSAL = {
@@ -27,7 +28,7 @@ NOT_MENTIONED = {
     "en": "No paper in the library mentions {names}, so this cannot be answered from it.",
     "ja": "ライブラリのどの論文も {names} に言及していないため、この質問には答えられません。",
 }
-FOCUS_CHARS = 700  # per passage: short contexts keep a 1.5B model on task and halve the prompt time
+FOCUS_CHARS = ANSWER_CHARS  # per passage: short contexts keep a 1.5B model on task and halve the prompt time
 _TAG = re.compile(r"</?\s*passage[^>]*>", re.I)
 LEFT_OUT = "[a sentence worded as an instruction to an AI was left out here]"
 
@@ -79,30 +80,58 @@ and English terms exactly as written. Reply with the English question only.
 {question}"""
 
 
-def focus(text: str, question: str, budget: int = FOCUS_CHARS) -> str:
+def focus(text: str, question: str, budget: int = FOCUS_CHARS, keep: tuple[str, ...] = ()) -> str:
     """The sentences of a passage that share most terms with the question, in their original order,
-    up to `budget` characters. (Tables are not focused: their cells are not sentences.)"""
-    if len(text) <= budget:
+    up to `budget` characters; sentences found in a `keep` quote (the evidence) come first whatever
+    the budget. (Tables are not focused: their cells are not sentences.)"""
+    if len(text) <= budget and not keep:
         return text
     sentences = split_sentences(text)
     if len(sentences) < 2:
-        return text[:budget]
+        return text if keep else text[:budget]
     terms = set(tokenize(question))
-    ranked = sorted(range(len(sentences)), key=lambda i: -len(terms & set(tokenize(sentences[i]))))
-    keep, used = set(), 0
+    kept = [i for i, s in enumerate(sentences) if any(s in quote for quote in keep)]
+    ranked = kept + sorted((i for i in range(len(sentences)) if i not in kept),
+                           key=lambda i: -len(terms & set(tokenize(sentences[i]))))
+    chosen, used = set(), 0
     for i in ranked:
-        if used + len(sentences[i]) > budget and keep:
+        if used + len(sentences[i]) > budget and chosen and i not in kept:
             continue
-        keep.add(i)
+        chosen.add(i)
         used += len(sentences[i]) + 1
-    return " ".join(sentences[i] for i in sorted(keep))
+    return " ".join(sentences[i] for i in sorted(chosen))
 
 
-def format_passages(passages: list[Passage], question: str) -> str:
-    """Numbered passages in tags; tag-like text inside a paper is defused so it cannot close the block."""
+def focus_table(text: str, budget: int, keep: tuple[str, ...] = ()) -> str:
+    """A table's caption, header and rule, its evidence rows, then other rows while `budget` lasts."""
+    lines = text.splitlines()
+    rows = [i for i, line in enumerate(lines) if line.startswith("|")]
+    if len(text) <= budget or len(rows) < 3:
+        return text
+    fixed = [i for i in range(len(lines)) if i not in rows] + rows[:2]
+    evidence = [i for i in rows[2:] if any(lines[i] in quote for quote in keep)]
+    chosen, used = set(fixed + evidence), sum(len(lines[i]) + 1 for i in fixed + evidence)
+    for i in rows[2:]:
+        if i not in chosen and used + len(lines[i]) <= budget:
+            chosen.add(i)
+            used += len(lines[i]) + 1
+    return "\n".join(lines[i] for i in sorted(chosen))
+
+
+def format_passages(passages: list[Passage], question: str, budget: int = FOCUS_CHARS,
+                    evidence: dict[str, tuple[str, ...]] | None = None) -> str:
+    """Numbered passages in tags, each focused to `budget` characters (tables only below the default);
+    tag-like text inside a paper is defused so it cannot close the block. `evidence`: quotes per chunk
+    id, kept in the focus."""
+    evidence = evidence or {}
     blocks = []
     for number, p in enumerate(passages, start=1):
-        text = _TAG.sub("[tag removed]", defuse(p.text if p.kind == ChunkKind.TABLE else focus(p.text, question)))
+        keep = evidence.get(p.chunk_id, ())
+        if p.kind == ChunkKind.TABLE:
+            text = focus_table(p.text, budget, keep) if budget < FOCUS_CHARS else p.text
+        else:
+            text = focus(p.text, question, budget, keep)
+        text = _TAG.sub("[tag removed]", defuse(text))
         section = p.section_path.rsplit(" > ", 1)[-1]  # the nearest heading: every prompt token costs ~17 ms
         blocks.append(f'<passage id="{number}" paper="{_attribute(p.title)}" section="{_attribute(section)}" '
                       f'page="{p.pages}">\n{text}\n</passage>')
@@ -114,16 +143,22 @@ def _attribute(text: str) -> str:
 
 
 def answer_messages(question: str, passages: list[Passage], lang: str, history: list[tuple[str, str]] = (),
-                    sentences: int = 6, focus_on: str | None = None) -> list[Message]:
+                    sentences: int = 6, focus_on: str | None = None, evidence: list[tuple[Passage, str]] = (),
+                    limit: int | None = None, budget: int = FOCUS_CHARS) -> list[Message]:
     """`focus_on`: the wording whose terms pick each passage's sentences (the English rewrite of a
-    Japanese question shares terms with the paper; the question itself hardly any)."""
+    Japanese question shares terms with the paper; the question itself hardly any). `limit`: how many of
+    the passages the model reads; `budget`: characters each; `evidence`: (passage, quote) pairs chosen
+    without the LLM, kept in their passage's focus."""
     language = LANGUAGES[lang]
     messages = [message("system", SYSTEM.format(language=language, sentences=sentences))]
     for asked, answered in history[-2:]:  # short contexts: small models lose track of long ones
         messages.append(message("user", asked))
         messages.append(message("assistant", answered[:600]))
-    messages.append(message("user", USER.format(
-        passages=format_passages(passages, focus_on or question), question=question, language=language)))
+    quotes: dict[str, tuple[str, ...]] = {}
+    for passage, quote in evidence:
+        quotes[passage.chunk_id] = (*quotes.get(passage.chunk_id, ()), quote)
+    shown = format_passages(passages[:limit], focus_on or question, budget, quotes)
+    messages.append(message("user", USER.format(passages=shown, question=question, language=language)))
     return messages
 
 

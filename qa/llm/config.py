@@ -22,7 +22,15 @@ MODEL_ALIAS = "local"
 # prompt token (the server's default keeps them: prompt processing 52 -> 59 tok/s), and a RAM cache of
 # evaluated prompts, so the rules that open every answer prompt are not computed again after the
 # translation or rewrite call that precedes it (the one prefix llama.cpp keeps is the last prompt's).
-SERVER_ARGS = ("--logits_all", "false", "--cache", "true", "--cache_size", str(1 << 30))
+# Each cached prompt also keeps a copy of the n_batch x vocabulary logits buffer, which the cache's size
+# limit does not count: at the default n_batch of 512 that is 311 MB more per call, without bound (server
+# 7.7 GB after 16 answers); at 64, 39 MB, the cache held to 256 MB of model state: 2.6 GB after 16, at the
+# same prefill speed (bench/results/llm-cache.json).
+SERVER_ARGS = ("--logits_all", "false", "--cache", "true", "--cache_size", str(1 << 28), "--n_batch", "64")
+# The answer prompt: how many of the retrieved passages, focused to how many characters. bench/answer.py
+# measured 3 x 400 (PAPERS_ANSWER_PASSAGES / PAPERS_ANSWER_CHARS) at half the first-token wait, with fewer
+# answers holding their fact: a choice for the user, not the default (README "Speed").
+ANSWER_PASSAGES, ANSWER_CHARS = 5, 700
 
 
 @dataclass(frozen=True)
@@ -40,12 +48,16 @@ class LLMConfig:
     timeout_s: float = 300.0  # silence: no new token for this long fails the call (never total length)
     threads: int = 2
     server_args: tuple[str, ...] = SERVER_ARGS  # the local server's llama_cpp.server options
+    answer_passages: int = ANSWER_PASSAGES  # the top retrieved passages an answer prompt holds
+    answer_chars: int = ANSWER_CHARS  # each one's focus: prompt tokens are the first token's wait
 
     def __post_init__(self) -> None:
         for name, value, least in (("PAPERS_LLM_MAX_TOKENS", self.max_tokens, 1),
                                    ("PAPERS_LLM_CONTEXT", self.context_window, 512),
                                    ("PAPERS_LLM_TIMEOUT", self.timeout_s, 1), ("PAPERS_LLM_THREADS", self.threads, 1),
-                                   ("PAPERS_LLM_TEMPERATURE", self.temperature, 0)):
+                                   ("PAPERS_LLM_TEMPERATURE", self.temperature, 0),
+                                   ("PAPERS_ANSWER_PASSAGES", self.answer_passages, 1),
+                                   ("PAPERS_ANSWER_CHARS", self.answer_chars, 100)):
             if not math.isfinite(value) or value < least:
                 raise ConfigError(f"{name} must be a number of at least {least:g}, got {value!r}")
 

@@ -1,0 +1,147 @@
+"""Answer benchmark: how many passages, of what length, the local model should read, measured side by side.
+
+The same dev questions (answerable ones spread over the papers, and unanswerable ones) are asked as the app
+asks them (retrieval, evidence, prompt, the local model), once per prompt shape; Japanese questions use
+bench/retrieval.py's cached English rewrite, so the shapes differ only in the prompt; each shape gets a
+fresh server (the prompts of shapes share prefixes that a warm prompt cache would not compute again). Per shape:
+`papers eval`'s summary (answer_fact, evidence_fact, refusals, citation validity, first token and total
+time) and the prompt tokens the model reads after the cached rules.
+
+usage: python bench/answer.py [--shapes 5x700,3x400,...] [--answerable N] [--unanswerable N] [--prompts-only]
+                             [--home DIR] [--out FILE]
+Writes bench/results/answer.json (--prompts-only: answer-prompts.json).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qa.answer.chain import Asker, kept_evidence  # noqa: E402
+from qa.answer.evaluate import contains_fact, evaluate, load_questions  # noqa: E402
+from qa.answer.prompts import answer_messages  # noqa: E402
+from ui.backend import Backend  # noqa: E402
+from ui.config import Config, pin_offline_env  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+DEV = ROOT / "bench" / "questions" / "dev.jsonl"
+# name: (passages the model reads, of the five retrieved; characters each, the evidence kept below 700)
+SHAPES: dict[str, tuple[int, int]] = {
+    "5x700": (5, 700),  # the default
+    "5x400": (5, 400),
+    "4x400": (4, 400),
+    "3x500": (3, 500),
+    "3x400": (3, 400),
+    "2x400": (2, 400),
+}
+
+
+def spread(items: list, n: int) -> list:
+    return [items[i * len(items) // n] for i in range(min(n, len(items)))]
+
+
+class CachedRewriteAsker(Asker):
+    """The app's asker, with each Japanese question's cached English rewrite."""
+
+    def __init__(self, library, chat, read, chars, rewrites: dict[str, str]):
+        super().__init__(library, chat, read, chars)
+        self.rewrites = rewrites
+
+    def search_query(self, question, history):
+        key = hashlib.sha1(f"{self.chat.label}\n{question}".encode()).hexdigest()
+        return self.rewrites.get(key) or super().search_query(question, history)
+
+
+def count_prompts(chat, tokenizer, tokens: list[int]) -> None:
+    """Every answer prompt's last message (what follows the cached rules) counted in model tokens."""
+    stream = chat.stream
+
+    def counted(messages, *args, **kwargs):
+        if len(messages) > 1:  # an answer prompt (a rewrite is one user message)
+            tokens.append(len(tokenizer.tokenize(messages[-1]["content"].encode(), add_bos=False)))
+        return stream(messages, *args, **kwargs)
+    chat.stream = counted
+
+
+def prompt_facts(backend, questions, rewrites: dict[str, str], tokenizer) -> dict:
+    """Without the LLM, over every answerable dev question: how often each shape's prompt holds an expected
+    fact (the model cannot copy what it does not read), and its tokens."""
+    asker = CachedRewriteAsker(backend.library, backend.chat, 5, 700, rewrites)
+    rows = {name: [] for name in SHAPES}
+    for q in (q for q in questions if q.facts):
+        answer = asker.ask(q.question, lang=q.lang).answer  # retrieval and evidence; the LLM only when iterated
+        for name, (read, chars) in SHAPES.items():
+            prompt = answer_messages(q.question, answer.passages, q.lang, focus_on=answer.standalone, limit=read,
+                                     budget=chars, evidence=kept_evidence(answer, chars))[-1]["content"]
+            rows[name].append((contains_fact(prompt, q.facts),
+                               len(tokenizer.tokenize(prompt.encode(), add_bos=False)), q.lang))
+    return {name: {"questions": len(r), "fact_in_prompt": round(statistics.fmean(f for f, _, _ in r), 3),
+                   **{f"fact_in_prompt_{lang}": round(statistics.fmean(f for f, _, asked in r if asked == lang), 3)
+                      for lang in ("en", "ja")},
+                   "prompt_tokens_mean": round(statistics.fmean(t for _, t, _ in r))} for name, r in rows.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--answerable", type=int, default=30)
+    parser.add_argument("--unanswerable", type=int, default=6)
+    parser.add_argument("--home", type=Path, default=RESULTS / "library", help="an ingested library")
+    parser.add_argument("--prompts-only", action="store_true",
+                        help="no LLM: each shape's share of dev prompts that hold an expected fact")
+    parser.add_argument("--out", type=Path, help="default bench/results/answer.json (answer-prompts.json without "
+                        "the LLM)")
+    args = parser.parse_args()
+    args.out = args.out or RESULTS / ("answer-prompts.json" if args.prompts_only else "answer.json")
+
+    pin_offline_env()
+    import llama_cpp
+
+    config = Config.from_env({**os.environ, "PAPERS_HOME": str(args.home)})
+    backend = Backend(config)
+    if not backend.library.store.count():
+        sys.exit(f"the library in {args.home} is empty: run `make bench-retrieval` first (it ingests the corpus)")
+    questions = load_questions(DEV)
+    sample = spread([q for q in questions if q.papers], args.answerable) + \
+        spread([q for q in questions if not q.papers], args.unanswerable)
+    path = RESULTS / "cache" / "rewrites.json"
+    rewrites = json.loads(path.read_text()) if path.exists() else {}
+    tokenizer = llama_cpp.Llama(str(config.llm.model_path), vocab_only=True, verbose=False)
+    if args.prompts_only:
+        result = prompt_facts(backend, questions, rewrites, tokenizer)
+        args.out.write_text(json.dumps(result, indent=1))
+        print(json.dumps(result, indent=1))
+        return
+    tokens: list[int] = []
+    count_prompts(backend.chat, tokenizer, tokens)
+    result = {"questions": [q.id for q in sample], "shapes": {}}
+    for name in args.shapes.split(","):
+        read, chars = SHAPES[name]
+        tokens.clear()
+        backend.chat.server().stop()  # a fresh server: no prompt cached by an earlier shape (prefixes repeat)
+        backend.chat.server().start(config.llm.model_path)
+        asker = CachedRewriteAsker(backend.library, backend.chat, read, chars, rewrites)
+        print(f"{name}: read {read or 'all'}, {chars} chars each", flush=True)
+        run = evaluate(backend.library, sample, asker, k=5,
+                       on_result=lambda r: print(f"  {r['id']}: fact {r.get('answer_fact')} refused {r['refused']} "
+                                                 f"{r['timings']}", flush=True))
+        result["shapes"][name] = {"read": read, "chars": chars, **run["summary"],
+                                  "prompt_tokens_mean": round(statistics.fmean(tokens)) if tokens else None,
+                                  "records": run["questions"]}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    keys = ("answer_fact", "evidence_fact", "refusal_on_none", "false_refusal", "citation_validity",
+            "first_token_s_p50", "first_token_s_p95", "total_s_p50", "prompt_tokens_mean")
+    for name, shape in result["shapes"].items():
+        print(name, {k: shape.get(k) for k in keys})
+
+
+if __name__ == "__main__":
+    main()
