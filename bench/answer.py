@@ -128,7 +128,7 @@ def main() -> None:
         backend.chat.server().stop()  # a fresh server: no prompt cached by an earlier shape (prefixes repeat)
         backend.chat.server().start(config.llm.model_path)
         asker = CachedRewriteAsker(backend.library, backend.chat, read, chars, rewrites)
-        print(f"{name}: read {read or 'all'}, {chars} chars each", flush=True)
+        print(f"{name}: {read} passages, {chars} characters each", flush=True)
         run = evaluate(backend.library, sample, asker, k=5,
                        on_result=lambda r: print(f"  {r['id']}: fact {r.get('answer_fact')} refused {r['refused']} "
                                                  f"{r['timings']}", flush=True))
