@@ -2,6 +2,7 @@
 and what happens when it fails. Real store, real embeddings, real PDFs; only the LLM is scripted."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -16,7 +17,7 @@ from pdf_factory import ANTS, BEES, SyntheticPaper, make_paper_pdf
 from qa.answer.chain import Asker
 from qa.answer.citations import unsupported_numbers
 from qa.llm.chat import LLMUnavailable
-from qa.report.digest import DigestWriter, digest_of
+from qa.report.digest import PART_CHARS, DigestWriter, digest_of
 from qa.report.format import digest_entry_problems, digest_problems, summary_problems
 from qa.report.prompts import SECTIONS
 from qa.report.summary import SummaryWriter
@@ -235,6 +236,9 @@ def test_a_digest_entry_renders_the_abstract_sentence_by_sentence_and_has_the_se
     assert sum("翻訳してください" in prompt_text(c) for c in fake.calls) == len(sentences)
     assert len(fake.calls) == len(sentences) + 4  # one call per abstract sentence, one per part
     assert all(limit <= 130 for limit, _ in fake.limits[len(sentences):])  # parts are short
+    shown = [t for c in fake.calls[len(sentences):] for t in re.findall(r"<passage [^>]*>\n(.*?)\n</passage>",
+                                                                        prompt_text(c), re.S)]
+    assert shown and all(len(t) <= PART_CHARS for t in shown)  # passages cut for a part's short prompt
     abstract = entry.sections[0].body
     # the sentence stating 37.5% is rendered; one whose numbers the rendering changes stays in English, quoted
     assert "本手法は学習コストを37.5%削減する。" in abstract and f"“{sentences[0]}”" in abstract

@@ -28,7 +28,7 @@ from qa.report.format import (
 from qa.report.grounding import ground
 from qa.report.language import language_problem, simplified_glyphs
 from qa.report.limitation_facts import limitation_facts
-from qa.report.writer import tighten
+from qa.report.writer import kept_names, tighten
 
 SEEDS = SHARED / "seeds"
 needs_seeds = pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not found")
@@ -241,3 +241,11 @@ def test_affiliations_are_read_from_the_front_matter_and_never_made_up():
     assert affiliations_from(front, ["Bolin Chen", "Baoquan Zhao", "Xudong Mao"]) == \
         ["Sun Yat-sen University", "Lingnan University", "South China University of Technology"]
     assert affiliations_from("A Title\nAlice Smith, Bob Jones\nAbstract\nLabs and universities.") == []
+
+
+def test_a_rendering_keeps_names_as_japanese_writes_them():
+    sentence = "MoBA supports Kimi's long-context requests for LLMs, a LoRA-based design unlike GPT-4."
+    names = kept_names(sentence)
+    assert {"MoBA", "LLM", "LoRA", "GPT-4"} <= set(names) and "LLMs" not in names
+    rendering = "MoBAはKimiの長いコンテキスト要求を支え、LLM向けのLoRAベースの設計で、GPT-4とは異なる。"
+    assert all(n in rendering for n in names)

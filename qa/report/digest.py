@@ -44,9 +44,11 @@ PARTS = {
                    {"ja": "この研究が将来の研究に示唆すること（今後の方向性、残された課題）",
                     "en": "what this work suggests for future research: directions and open problems"}),
 }
-# a part is two bullets from two passages (the first part: the abstract and one), at most 130 tokens, no second
-# try for the language (it saved 1 of 3 parts, for ~20 s each): ~15-25 s
-PART_BULLETS, PART_PASSAGES, PART_TOKENS, MAX_ABSTRACT_SENTENCES = 2, 2, 130, 14
+# a part is two bullets from two passages (the first part: the abstract and one) of 450 characters each, at most
+# 130 tokens, no second try for the language (it saved 1 of 3 parts, for ~20 s each): ~5-17 s. Passages of
+# 700 / 550 / 450 characters: 56 / 55 / 50 s per entry (slowest 70 / 61 / 54 s), 6 / 6 / 8 of 20 parts quoted
+# (bench/results/digest-{warm,550,450}.json); one shared block for all four parts saved nothing (digest-shared.json)
+PART_BULLETS, PART_PASSAGES, PART_TOKENS, PART_CHARS, MAX_ABSTRACT_SENTENCES = 2, 2, 130, 450, 14
 
 
 class DigestWriter(ReportWriter):
@@ -59,7 +61,7 @@ class DigestWriter(ReportWriter):
         for number, spec in PARTS.items():
             heading = DIGEST_PARTS[lang][number - 1]
             steps[number] = (DIGEST_PARTS["en"][number - 1], lambda spec=spec, heading=heading: self._cited_section(
-                spec, paper, lang, heading, PART_BULLETS, PART_PASSAGES, PART_TOKENS, tries=1))
+                spec, paper, lang, heading, PART_BULLETS, PART_PASSAGES, PART_TOKENS, tries=1, budget=PART_CHARS))
         return steps
 
     def _abstract_section(self, paper: Paper, lang: str) -> ReportSection:

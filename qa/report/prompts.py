@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from index.schema import Passage
 
-from ..answer.prompts import defuse, format_passages
+from ..answer.prompts import FOCUS_CHARS, defuse, format_passages
 from ..llm.chat import Message, message
 
 
@@ -166,10 +166,11 @@ def _system(lang: str, bullets: int) -> Message:
 
 
 def section_messages(spec: SectionSpec, title: str, passages: list[Passage], lang: str,
-                     bullets: int = 5) -> list[Message]:
+                     bullets: int = 5, budget: int = FOCUS_CHARS) -> list[Message]:
+    """`budget`: characters of each passage, the sentences nearest the section's queries."""
     query = " ".join(spec.queries)
     return [_system(lang, bullets), message("user", USER[lang].format(
-        passages=format_passages(passages, query), title=title, task=spec.task[lang]))]
+        passages=format_passages(passages, query, budget), title=title, task=spec.task[lang]))]
 
 
 def own_view_messages(title: str, passages: list[Passage], lang: str, bullets: int = 3) -> list[Message]:

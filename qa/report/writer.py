@@ -30,7 +30,7 @@ from ingest.text import Quantities, clip, looks_like_instruction, normalized, sp
 
 from ..answer.citations import Citation, best_quote, quote_page
 from ..answer.names import candidate_names
-from ..answer.prompts import defuse, focus
+from ..answer.prompts import FOCUS_CHARS, defuse, focus
 from ..llm.chat import ChatModel
 from ..retrieval.search import RRF_K, Retriever, fuse
 from .cost_facts import LABELS, cost_facts, unstated
@@ -199,6 +199,12 @@ def _numbers_of(passages: list[Passage], paper: Paper) -> Quantities:
     return Quantities(paper.title + " " + " ".join(p.text for p in passages))
 
 
+def kept_names(sentence: str) -> list[str]:
+    """The names a Japanese rendering of `sentence` must keep, as Japanese writes them: "LoRA-based" keeps
+    "LoRA", "LLMs" keeps "LLM" (Japanese has no plural: "LLMの効率的な…" is faithful)."""
+    return [re.sub(r"(?<=[A-Z])s$|-[a-z]+$", "", n) for n in candidate_names(sentence) if " " not in n]
+
+
 _CHATTER = re.compile(r"ツイート|tweet|こんにちは|前回|回答", re.I)
 
 
@@ -353,11 +359,12 @@ class ReportWriter:
     # ---- sections --------------------------------------------------------------------------
     def _cited_section(self, spec: SectionSpec, paper: Paper, lang: str, heading: str | None = None,
                        bullets: int = 5, k: int = PASSAGES_PER_SECTION, tokens: int = SECTION_TOKENS,
-                       tries: int = 2) -> ReportSection:
-        """`tries`: a second call with the language reminder when most bullets came back in the wrong language."""
+                       tries: int = 2, budget: int = FOCUS_CHARS) -> ReportSection:
+        """`tries`: a second call with the language reminder when most bullets came back in the wrong language;
+        `budget`: characters of each passage in the prompt."""
         heading = heading or HEADINGS[lang][spec.number - 1]
         passages = self._passages(spec, paper, k)
-        messages = section_messages(spec, paper.title, passages, lang, bullets)
+        messages = section_messages(spec, paper.title, passages, lang, bullets, budget)
         known, infer = _numbers_of(passages, paper), self._matcher(passages)
         wrong: list[str] = []
         for attempt in range(1, tries + 1):
@@ -407,10 +414,9 @@ class ReportWriter:
         is not Japanese, incomplete, or changes a number or a name ("OmniGen2", "GPT-4") of the original."""
         rendering = " ".join(self._chat(translation_messages(sentence),  # a loop stops at twice the length
                                         min(TRANSLATION_TOKENS, max(60, len(sentence) // 2))).split())
-        names = [re.sub(r"-[a-z]+$", "", n) for n in candidate_names(sentence) if " " not in n]  # LoRA-based: LoRA
         if rendering and (language_problem(rendering, "ja") or unsupported(rendering, Quantities(sentence))
                           or len(rendering) < 8 or not rendering.endswith(("。", "」", "）", ")"))
-                          or any(n not in rendering for n in names)):
+                          or any(n not in rendering for n in kept_names(sentence))):
             dropped.append(rendering)
             return ""
         return rendering
