@@ -19,6 +19,7 @@ HEADER_CLASSES = {"section-header", "title"}
 _NUMBERED = re.compile(r"^((?:\d{1,2}|[A-H])(?:\.\d{1,2})*)\.?\s+(\S.*)$")
 _ABSTRACT = re.compile(r"^(abstract|summary)\b[\s.:—–\-]*", re.I)
 _TABLE_CAPTION = re.compile(r"^(Table|Tab\.)\s*\d")
+_BULLETS = ("•", "◦", "▪", "- •")
 _SKIP_SECTIONS = re.compile(r"^(table of )?contents$", re.I)
 _TOP_LEVEL = re.compile(
     r"^(abstract|appendix|appendices|acknowledge?ments?|conclusions?|contributions?( and acknowledge?ments)?|"
@@ -130,6 +131,7 @@ class _Builder:
         self.current: Section | None = None
         self.in_references = False
         self.reference_blocks: list[tuple[str, int]] = []
+        self.strays: list[Block] = []  # body text met inside the bibliography: it opens the next section
         self.abstract_parts: list[str] = []
         self.pending_caption: Block | None = None  # a "Table N" caption waiting for its table
 
@@ -139,7 +141,9 @@ class _Builder:
         elif box.kind in HEADER_CLASSES and _TABLE_CAPTION.match(box.text) and not self.in_references:
             self._caption(box)  # "Table 18 | An example of CMATH." set as a heading
         elif self.in_references:
-            if box.kind != "footnote":  # page footnotes interleave with the bibliography
+            if box.text.startswith(_BULLETS):  # a bibliography has no bullets: an appendix column read in between
+                self.strays.append(Block(BlockKind.BODY, box.text, box.page))
+            elif box.kind != "footnote":  # page footnotes interleave with the bibliography
                 self.reference_blocks.append((box.text, box.page))
         elif box.kind == "table":
             self._table(box)
@@ -173,6 +177,7 @@ class _Builder:
         while self.stack and self.stack[-1].level >= level:
             self.stack.pop()
         self.current = Section(text, level, box.page, [s.title for s in self.stack] + [text])
+        self.current.blocks, self.strays = self.strays, []
         self.stack.append(self.current)
         if not _SKIP_SECTIONS.match(text):
             self.structure.sections.append(self.current)
@@ -225,6 +230,8 @@ class _Builder:
         if not structure.abstract:
             structure.abstract, structure.abstract_page = _longest_front_paragraph(boxes)
         structure.references = split_references(self.reference_blocks)
+        if self.strays:  # no section after the bibliography to give them to
+            structure.sections.append(Section("Appendix", 1, self.strays[0].page, ["Appendix"], self.strays))
         _repair_compounds(structure)
         return structure
 

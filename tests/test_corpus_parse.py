@@ -79,3 +79,20 @@ def test_line_broken_model_names_keep_their_hyphen():
 ])
 def test_titles_as_the_paper_spells_them(folder, name, title):
     assert _parsed(str(CORPUS.parent / folder / f"{name}.pdf")).title == title
+
+
+@pytest.mark.parametrize("folder, name, printed", [
+    ("pdf", "2502.13189", "sparsity up to 1 −512 8192×3 = 81.25%"),  # MoBA: digits of a math font came apart
+    ("pdf", "2502.16982", "a = 3.4445, b = − 4.7750, c = 2.0315"),  # Muon's Newton-Schulz coefficients
+    ("pdf", "2504.13914", "|Seed-Verifier|>98%|82.7%|"),  # a table cell wrapped in emphasis marks
+])
+def test_numbers_read_as_printed(folder, name, printed):
+    paper = _parsed(str(CORPUS.parent / folder / f"{name}.pdf"))
+    assert printed in " ".join(b.text for s in paper.sections for b in s.blocks)
+
+
+def test_appendix_bullets_read_between_reference_columns_stay_body_text():
+    paper = _parsed(str(CORPUS.parent / "seedpapers" / "2503.01840.pdf"))
+    assert not any(r.text.startswith("•") for r in paper.references)
+    appendix = next(s for s in paper.sections if s.title == "A Implementation Details")
+    assert any("from 6 to 8" in b.text for b in appendix.blocks)

@@ -4,10 +4,11 @@ from __future__ import annotations
 import pytest
 
 from ingest.chunking import chunk_paper
+from ingest.layout import LayoutBox, clean_text
 from ingest.limits import IngestLimits
 from ingest.paper import BlockKind
 from ingest.parse import parse_pdf
-from ingest.structure import looks_like_heading
+from ingest.structure import build_structure, looks_like_heading
 from pdf_factory import RUNNING_HEADER, SyntheticPaper
 
 
@@ -86,3 +87,32 @@ def test_chunks_follow_sections_and_fit_the_model(parsed, embedder):
 ])
 def test_layout_headings_are_checked(text, heading):
     assert looks_like_heading(text) is heading
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("scoring 59 . 13. Kimi-Audio", "scoring 59.13. Kimi-Audio"),  # digits of a math font, as the engine gives them
+    ("|Seed-Verifier|_>_98%|82_._7%|", "|Seed-Verifier|>98%|82.7%|"),
+    ("set to 1 . 1 × 10_−_3 , and", "set to 1.1 × 10−3 , and"),
+    ("sparsity up to 81 _._ 25%", "sparsity up to 81.25%"),
+    ("set to _a_ = 3 _._ 4445, _b_ = _−_ 4 _._ 7750", "set to a = 3.4445, b = − 4.7750"),
+    ("In ECCV, 2024. 1, 2, 5", "In ECCV, 2024. 1, 2, 5"),  # a year, then page numbers: no decimal
+    ("ef_construction and max_tokens", "ef_construction and max_tokens"),
+])
+def test_numbers_in_math_fonts_are_mended(raw, clean):
+    assert clean_text(raw) == clean
+
+
+def test_bullets_met_inside_the_bibliography_go_to_the_next_section():
+    """Two columns on one page: the bibliography's tail on the left, the appendix on the right (EAGLE-3)."""
+    boxes = [LayoutBox("section-header", "1 Introduction", 1, 2), LayoutBox("text", "We study bees.", 1),
+             LayoutBox("section-header", "References", 2, 2),
+             LayoutBox("list-item", "Ada Lovelace. 2019. Notes on engines. arXiv preprint.", 2),
+             LayoutBox("list-item", "• EAGLE-3: the draft tree depth goes from 6 to 8.", 2),
+             LayoutBox("list-item", "Alan Turing. 2020. On numbers. In Proceedings.", 2),
+             LayoutBox("section-header", "A Implementation Details", 2, 2),
+             LayoutBox("text", "Vanilla: we use the default settings.", 2)]
+    structure = build_structure(boxes, "Bees")
+    assert [r.text[:12] for r in structure.references] == ["Ada Lovelace", "Alan Turing."]
+    appendix = structure.sections[-1]
+    assert appendix.title == "A Implementation Details"
+    assert [b.text[:9] for b in appendix.blocks] == ["• EAGLE-3", "Vanilla: "]

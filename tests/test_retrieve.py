@@ -7,7 +7,7 @@ from helpers import make_config
 from index.library import Library
 from index.registry import PaperRecord
 from pdf_factory import ANTS, BEES, make_paper_pdf
-from qa.retrieval.search import RetrievalOptions, Retriever, fuse, papers_named_in, short_name
+from qa.retrieval.search import RetrievalOptions, Retriever, fuse, papers_named_in, short_name, without_names
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +36,15 @@ def test_short_names_and_naming():
     assert papers_named_in("What does Qwen2.5-Omni do?", papers) == ["2503.20215"]
     assert papers_named_in("see 2405.04434v2 for details", papers) == ["2405.04434"]
     assert papers_named_in("Which papers use RL?", papers) == []
+
+
+def test_a_scoped_search_ranks_without_the_papers_name():
+    """Inside MoBA every passage is MoBA's: BM25 should rank on what is asked, not on the name."""
+    assert without_names("What block size does MoBA use?", ["MoBA"]) == "What block size does use?"
+    assert without_names("Is MoBAX faster?", ["MoBA"]) == "Is MoBAX faster?"  # another word
+    assert without_names("What did DeepSeek-R1-Zero lack?", ["DeepSeek-R1"]) == "What did DeepSeek-R1-Zero lack?"
+    assert without_names("DeepSeek-V2の学習コストは？", ["DeepSeek-V2"]) == "の学習コストは？"
+    assert without_names("Qwen3", ["Qwen3"]) == "Qwen3"  # nothing would be left: kept as asked
 
 
 def test_question_naming_a_paper_is_scoped(retriever):

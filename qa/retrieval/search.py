@@ -5,8 +5,9 @@ carries exact names and numbers ("CISPO", "93.3%") that e5 blurs. Reciprocal ran
 score calibration between the two (e5 cosines bunch in 0.75-0.90). Scoping: explicit papers, or
 automatically the papers a question names ("...of MoBA?", an arXiv id), or, when the two best passages
 of an unscoped search come from one paper, that paper searched again on its own (its passages then
-compete only with each other). Reference-list and caption chunks are left out unless asked for, so
-they never crowd out body text. What each part is worth: `bench/retrieval.py`.
+compete only with each other; BM25 then ranks them on the question without the paper's name, which all of
+them share and which otherwise pulls up the passages that repeat it). Reference-list and caption chunks
+are left out unless asked for, so they never crowd out body text. What each part is worth: `bench/retrieval.py`.
 """
 from __future__ import annotations
 
@@ -46,6 +47,16 @@ def papers_named_in(question: str, papers: list[PaperRecord]) -> list[str]:
     return sorted(found)
 
 
+def without_names(text: str, names: list[str]) -> str:
+    """The text without the given paper names (every passage of a scoped search is of that paper); a longer
+    name that starts with one stays ("DeepSeek-R1-Zero" inside DeepSeek-R1 is what is asked about)."""
+    left = text
+    for name in names:
+        if len(name) >= 3:
+            left = re.sub(rf"(?<![a-z0-9_-]){re.escape(name)}(?![a-z0-9_]|\.\d|-\w)", " ", left, flags=re.I)
+    return re.sub(r"\s+", " ", left).strip() or text
+
+
 def similar(a: str, b: str, threshold: float = 0.85) -> bool:
     """Near-duplicate passages (a table repeated in an appendix, a caption echoed in the text)."""
     words_a, words_b = set(a.lower().split()), set(b.lower().split())
@@ -73,6 +84,9 @@ class RetrievalOptions:
     lexical_weight_ja: float = 0.0  # BM25's weight for a Japanese question searched as written
     rewrite: bool = True  # search the English rewrite too, when one is given
     follow_paper: int = 2  # when the first n passages of an unscoped search share a paper, search it alone
+    # BM25 inside a scoped paper: 1 ranks on the question without the paper's name, 2 fuses that with the
+    # question as asked (half weight each), 0 keeps the name
+    drop_names: int = 1
 
 
 class Retriever:
@@ -134,9 +148,15 @@ class Retriever:
         weights = [1.0] * len(order)
         lexical_query = rewrite or question
         lexical_weight = options.lexical_weight_ja if language_of(lexical_query) == "ja" else 1.0
+        queries = [lexical_query]
+        if scope and options.drop_names:  # every passage is of the named paper: its name tells them not apart
+            plain = without_names(lexical_query, [short_name(p.title) for p in self.library.papers()
+                                                  if p.paper_id in scope])
+            queries = [plain, lexical_query] if options.drop_names == 2 else [plain]
         if options.lexical and lexical_weight:
-            order.append([chunk_id for chunk_id, _ in self.lexical(lexical_query, options.pool, scope, kinds)])
-            weights.append(lexical_weight)
+            for query in queries:
+                order.append([chunk_id for chunk_id, _ in self.lexical(query, options.pool, scope, kinds)])
+                weights.append(lexical_weight / len(queries))
         fused = fuse(order, weights=weights)
         missing = [chunk_id for chunk_id, _ in fused if chunk_id not in hits]
         hits.update({h.chunk_id: h for h in self.library.store.get(missing)} if missing else {})
