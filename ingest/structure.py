@@ -132,6 +132,7 @@ class _Builder:
         self.in_references = False
         self.reference_blocks: list[tuple[str, int]] = []
         self.strays: list[Block] = []  # body text met inside the bibliography: it opens the next section
+        self.stray_open = False  # the last box of the bibliography was such text
         self.abstract_parts: list[str] = []
         self.pending_caption: Block | None = None  # a "Table N" caption waiting for its table
 
@@ -143,8 +144,12 @@ class _Builder:
         elif self.in_references:
             if box.text.startswith(_BULLETS):  # a bibliography has no bullets: an appendix column read in between
                 self.strays.append(Block(BlockKind.BODY, box.text, box.page))
+                self.stray_open = True
+            elif self.stray_open and box.text[:1].islower():  # the bullet's next line, in a box of its own
+                self.strays[-1].text += "\n" + box.text
             elif box.kind != "footnote":  # page footnotes interleave with the bibliography
                 self.reference_blocks.append((box.text, box.page))
+                self.stray_open = False
         elif box.kind == "table":
             self._table(box)
         elif box.kind == "caption":

@@ -107,7 +107,8 @@ def test_bullets_met_inside_the_bibliography_go_to_the_next_section():
     boxes = [LayoutBox("section-header", "1 Introduction", 1, 2), LayoutBox("text", "We study bees.", 1),
              LayoutBox("section-header", "References", 2, 2),
              LayoutBox("list-item", "Ada Lovelace. 2019. Notes on engines. arXiv preprint.", 2),
-             LayoutBox("list-item", "• EAGLE-3: the draft tree depth goes from 6 to 8.", 2),
+             LayoutBox("list-item", "• EAGLE-3: the draft tree depth goes", 2),
+             LayoutBox("text", "from 6 to 8.", 2),  # the bullet's next line, a box of its own
              LayoutBox("list-item", "Alan Turing. 2020. On numbers. In Proceedings.", 2),
              LayoutBox("section-header", "A Implementation Details", 2, 2),
              LayoutBox("text", "Vanilla: we use the default settings.", 2)]
@@ -115,4 +116,5 @@ def test_bullets_met_inside_the_bibliography_go_to_the_next_section():
     assert [r.text[:12] for r in structure.references] == ["Ada Lovelace", "Alan Turing."]
     appendix = structure.sections[-1]
     assert appendix.title == "A Implementation Details"
-    assert [b.text[:9] for b in appendix.blocks] == ["• EAGLE-3", "Vanilla: "]
+    assert appendix.blocks[0].text.replace("\n", " ") == "• EAGLE-3: the draft tree depth goes from 6 to 8."
+    assert appendix.blocks[1].text.startswith("Vanilla")
