@@ -260,8 +260,7 @@ SYSTEMS = {  # name -> options of the app's retriever (peers are built separatel
     "try-pool-60": RetrievalOptions(pool=60),
     "try-no-follow-paper": RetrievalOptions(follow_paper=0),
     "try-follow-paper-3": RetrievalOptions(follow_paper=3),
-    "try-keep-names": RetrievalOptions(drop_names=0),  # before this change
-    "try-both-names": RetrievalOptions(drop_names=2),
+    "try-keep-names": RetrievalOptions(drop_names=False),  # before this change
 }
 
 

@@ -56,11 +56,15 @@ def mend_numbers(text: str) -> str:
     return _MATH_MARK.sub("", _SPLIT_DECIMAL.sub(".", text))
 
 
+def _unmarked(text: str) -> str:
+    """Numbers mended, then italic marks out (a mended "82_._7%" is no italic span)."""
+    return _ITALIC.sub(r"\1", mend_numbers(text))
+
+
 def clean_text(text: str) -> str:
     """Markdown emphasis and HTML bits out, numbers mended, ligatures folded (NFKC), whitespace collapsed,
     figure placeholder lines dropped."""
-    text = _ITALIC.sub(r"\1", mend_numbers(_MARKUP.sub("", text)))
-    text = unicodedata.normalize("NFKC", text).replace("<br>", " ")
+    text = unicodedata.normalize("NFKC", _unmarked(_MARKUP.sub("", text))).replace("<br>", " ")
     lines = [_SPACES.sub(" ", line).strip().removeprefix("> ") for line in text.splitlines()]
     return "\n".join(line for line in lines if line and not _PLACEHOLDER.match(line))
 
@@ -144,7 +148,7 @@ def _page_boxes(chunk: dict) -> list[LayoutBox]:
         raw = text[box["pos"][0] : box["pos"][1]]
         hashes = len(raw) - len(raw.lstrip("#")) if box["class"] in ("section-header", "title") else 0
         if box["class"] == "table":
-            content = unicodedata.normalize("NFKC", _ITALIC.sub(r"\1", mend_numbers(raw.replace("**", "")))).strip()
+            content = unicodedata.normalize("NFKC", _unmarked(raw.replace("**", ""))).strip()
         else:
             content = clean_text(raw.lstrip("#").strip())
         if content:

@@ -37,14 +37,17 @@ def papers_named_in(question: str, papers: list[PaperRecord]) -> list[str]:
 
     Boundaries are ASCII: in "DeepSeek-V2は" the Japanese particle is a word character to Unicode."""
     found = set(arxiv_ids_in(question)) & {p.arxiv_id for p in papers}
-    lowered = question.casefold()
     named = [(short_name(p.title), p.paper_id) for p in papers]
-    hits = [(name, pid) for name, pid in named
-            if len(name) >= 3 and re.search(rf"(?<![a-z0-9_-]){re.escape(name.casefold())}(?![a-z0-9_]|\.\d)", lowered)]
+    hits = [(name, pid) for name, pid in named if len(name) >= 3 and _name_pattern(name).search(question)]
     for name, pid in hits:
         if not any(other != name and name.casefold() in other.casefold() for other, _ in hits):
             found.add(pid)
     return sorted(found)
+
+
+def _name_pattern(name: str, longer: str = "") -> re.Pattern[str]:
+    """A paper's name as a word of its own; `longer`: what else after it makes it part of another name."""
+    return re.compile(rf"(?<![a-z0-9_-]){re.escape(name)}(?![a-z0-9_]|\.\d{longer})", re.I)
 
 
 def without_names(text: str, names: list[str]) -> str:
@@ -53,7 +56,7 @@ def without_names(text: str, names: list[str]) -> str:
     left = text
     for name in names:
         if len(name) >= 3:
-            left = re.sub(rf"(?<![a-z0-9_-]){re.escape(name)}(?![a-z0-9_]|\.\d|-\w)", " ", left, flags=re.I)
+            left = _name_pattern(name, r"|-\w").sub(" ", left)
     return re.sub(r"\s+", " ", left).strip() or text
 
 
@@ -84,9 +87,7 @@ class RetrievalOptions:
     lexical_weight_ja: float = 0.0  # BM25's weight for a Japanese question searched as written
     rewrite: bool = True  # search the English rewrite too, when one is given
     follow_paper: int = 2  # when the first n passages of an unscoped search share a paper, search it alone
-    # BM25 inside a scoped paper: 1 ranks on the question without the paper's name, 2 fuses that with the
-    # question as asked (half weight each), 0 keeps the name
-    drop_names: int = 1
+    drop_names: bool = True  # BM25 inside a scoped paper ranks on the question without the paper's name
 
 
 class Retriever:
@@ -148,15 +149,12 @@ class Retriever:
         weights = [1.0] * len(order)
         lexical_query = rewrite or question
         lexical_weight = options.lexical_weight_ja if language_of(lexical_query) == "ja" else 1.0
-        queries = [lexical_query]
         if scope and options.drop_names:  # every passage is of the named paper: its name tells them not apart
-            plain = without_names(lexical_query, [short_name(p.title) for p in self.library.papers()
-                                                  if p.paper_id in scope])
-            queries = [plain, lexical_query] if options.drop_names == 2 else [plain]
+            lexical_query = without_names(lexical_query, [short_name(p.title) for p in self.library.papers()
+                                                          if p.paper_id in scope])
         if options.lexical and lexical_weight:
-            for query in queries:
-                order.append([chunk_id for chunk_id, _ in self.lexical(query, options.pool, scope, kinds)])
-                weights.append(lexical_weight / len(queries))
+            order.append([chunk_id for chunk_id, _ in self.lexical(lexical_query, options.pool, scope, kinds)])
+            weights.append(lexical_weight)
         fused = fuse(order, weights=weights)
         missing = [chunk_id for chunk_id, _ in fused if chunk_id not in hits]
         hits.update({h.chunk_id: h for h in self.library.store.get(missing)} if missing else {})
