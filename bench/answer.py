@@ -72,11 +72,17 @@ def count_prompts(chat, tokenizer, tokens: list[int]) -> None:
 
 def prompt_facts(backend, questions, rewrites: dict[str, str], tokenizer) -> dict:
     """Without the LLM, over every answerable dev question: how often each shape's prompt holds an expected
-    fact (the model cannot copy what it does not read), and its tokens."""
+    fact (the model cannot copy what it does not read), and its tokens; over all of them, which are declined
+    before any answer call (a name the papers asked about do not mention: qa/answer/names.py)."""
     asker = CachedRewriteAsker(backend.library, backend.chat, 5, 700, rewrites)
     rows = {name: [] for name in SHAPES}
-    for q in (q for q in questions if q.facts):
+    declined: dict[str, list[str]] = {"answerable": [], "unanswerable": []}
+    for q in questions:
         answer = asker.ask(q.question, lang=q.lang).answer  # retrieval and evidence; the LLM only when iterated
+        if answer.unmentioned:
+            declined["answerable" if q.papers else "unanswerable"].append(f"{q.id}: {', '.join(answer.unmentioned)}")
+        if not q.facts:
+            continue
         for name, (read, chars) in SHAPES.items():
             prompt = answer_messages(q.question, answer.passages, q.lang, focus_on=answer.standalone, limit=read,
                                      budget=chars, evidence=kept_evidence(answer, chars))[-1]["content"]
@@ -85,7 +91,10 @@ def prompt_facts(backend, questions, rewrites: dict[str, str], tokenizer) -> dic
     return {name: {"questions": len(r), "fact_in_prompt": round(statistics.fmean(f for f, _, _ in r), 3),
                    **{f"fact_in_prompt_{lang}": round(statistics.fmean(f for f, _, asked in r if asked == lang), 3)
                       for lang in ("en", "ja")},
-                   "prompt_tokens_mean": round(statistics.fmean(t for _, t, _ in r))} for name, r in rows.items()}
+                   "prompt_tokens_mean": round(statistics.fmean(t for _, t, _ in r))} for name, r in rows.items()} | {
+        "declined_before_llm": {kind: {"share": round(len(ids) / max(1, sum(bool(q.papers) == (kind == "answerable")
+                                                                          for q in questions)), 3), "ids": ids}
+                                for kind, ids in declined.items()}}
 
 
 def main() -> None:

@@ -101,6 +101,21 @@ class LexicalIndex:
         vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
         return all(token in vocab for token in tokenize(text))
 
+    def chunks_mentioning(self, text: str, kinds: Iterable[str]) -> list[tuple[str, str]]:
+        """(chunk id, paper id) of the chunks (of `kinds`) that hold every term of `text`, a plural for a
+        singular or the other way round ("GPU" and "GPUs" stem apart)."""
+        tokens = tokenize(text)
+        if self._bm25 is None or self._docs is None or not tokens:
+            return []
+        vocab = self._bm25.vocab_dict
+        together = self._docs.mask(None, kinds)
+        for token in tokens:
+            forms = [vocab[form] for form in {token, token + "s", token.removesuffix("s")} if form in vocab]
+            if not forms:
+                return []
+            together &= np.logical_or.reduce([self._bm25.get_scores_from_ids([form]) > 0 for form in forms])
+        return [(self._docs.ids[i], self._docs.papers[self._docs.paper_codes[i]]) for i in np.flatnonzero(together)]
+
     def search(self, query: str, k: int, paper_ids: list[str] | None, kinds: Iterable[str]) -> list[tuple[str, float]]:
         """Top-k (chunk id, BM25 score) among chunks of the given kinds (and papers), score > 0."""
         if self._bm25 is None or self._docs is None:

@@ -104,6 +104,20 @@ def test_a_name_no_paper_mentions_is_declined_without_asking_the_model(library):
     assert answer.evidence == []  # a sentence about another paper is no evidence
 
 
+def test_what_the_paper_asked_about_does_not_mention_is_declined(library):
+    """BeeNet's paper never mentions GPU hours: asked, the model would pick a number from a neighbouring
+    sentence. A name only the other paper holds makes the question about that paper too."""
+    fake = FakeChatModel(lambda messages: "invented")
+    asker = Asker(library, fake)
+    hours = asker.ask("How many GPU hours did training BeeNet take?").consume()
+    assert hours.refused and hours.unmentioned == ["GPU hours"] and fake.calls == []
+    assert hours.text.startswith("Nothing in BeeNet mentions “GPU hours”")
+    japanese = asker.ask("How many GPU hours (GPU時間) did BeeNet take?", lang="ja").consume()
+    assert japanese.text.startswith("BeeNet には “GPU hours” への言及がない") and len(fake.calls) == 1  # the rewrite
+    other = asker.ask("What accuracy does AntTrack reach in BeeNet's experiments?", paper_keys=["BeeNet"]).consume()
+    assert not other.unmentioned and fake.calls  # AntTrack is the other paper's name: that paper is asked about
+
+
 def test_model_failure_keeps_the_retrieved_passages(library):
     fake = FakeChatModel([], fail=LLMUnavailable("The LLM (fake) could not answer: ConnectError."))
     answer = Asker(library, fake).ask("Why does BeeNet fail at night?").consume()

@@ -21,6 +21,8 @@ def test_candidate_names_in_english_and_japanese_questions():
     assert "GPT-4" in candidate_names("GPT-4の学習に使われたGPUの台数は？")
     assert candidate_names("Kimi-Audioの事前学習データは？") == ["Kimi-Audio"]
     assert candidate_names("Which papers improve reasoning with reinforcement learning?") == []
+    assert candidate_names("Under Kimi Linear's gates, what happens?") == ["Kimi Linear"]  # not "Under Kimi Linear"
+    assert "SFT" not in candidate_names("Janus-ProのStage III（SFT）では")  # a gloss in brackets is no name
 
 
 def test_focus_keeps_the_sentences_about_the_question_in_order():

@@ -6,6 +6,7 @@ import pytest
 from helpers import make_config
 from index.library import Library
 from index.registry import PaperRecord
+from index.schema import ANSWER_KINDS
 from pdf_factory import ANTS, BEES, make_paper_pdf
 from qa.retrieval.search import RetrievalOptions, Retriever, fuse, papers_named_in, short_name, without_names
 
@@ -110,6 +111,19 @@ def test_bm25_index_follows_the_corpus(retriever):
     finally:
         library.ingest([library.config.home.parent / "ants.pdf"])
     assert {chunk_id for chunk_id, _ in retriever.lexical("pheromones evaporate", 10)} == ids
+
+
+def test_the_chunks_that_mention_a_name(retriever):
+    lexical = retriever.library.lexical()
+
+    def papers(text: str) -> set[str]:
+        return {paper for _, paper in lexical.chunks_mentioning(text, ANSWER_KINDS)}
+
+    assert papers("AntTrack") == {"2406.00002"}
+    assert papers("infrared cameras") == {"2406.00001"}  # "camera" in the paper
+    assert papers("infrared pheromones") == set()  # never in one chunk
+    assert papers("WaspFormer") == set() and not lexical.mentions("WaspFormer")
+    assert lexical.mentions("infrared pheromones")  # each term somewhere
 
 
 def test_bm25_tokens_split_japanese_from_latin():

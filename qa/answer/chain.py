@@ -20,11 +20,11 @@ from ingest.text import language_of
 
 from ..llm.chat import ChatModel, LLMUnavailable
 from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES
-from ..retrieval.search import Retriever
+from ..retrieval.search import Retriever, short_name
 from .citations import Citation, citations_for, quote_page, unsupported_numbers
 from .evidence import select_evidence
 from .names import unknown_names
-from .prompts import NOT_MENTIONED, REFUSAL, answer_messages, is_refusal, search_query_messages
+from .prompts import NOT_MENTIONED, NOT_MENTIONED_IN, REFUSAL, answer_messages, is_refusal, search_query_messages
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|their|this|that|these|those|the (paper|method|model|approach)s?)\b",
@@ -43,6 +43,7 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)  # numbers in the answer found in no passage
     evidence: list[Citation] = field(default_factory=list)  # the sentences that answer it, chosen without the LLM
     evidence_weak: bool = False  # the best quote shares hardly any term with the question
+    unmentioned: list[str] = field(default_factory=list)  # names asked about that the papers do not mention
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # retrieval_s, evidence_s, first_token_s, total_s
 
@@ -115,11 +116,19 @@ class Asker:
         asked = answer.standalone if history else question  # names are checked in the words the user wrote
         answer.passages = self.retriever.search(asked, k, paper_keys, paper_ids=scope, rewrite=answer.standalone)
         answer.timings["retrieval_s"] = time.perf_counter() - started
-        unknown = unknown_names(asked, self.library.lexical()) if answer.passages else []
-        if not unknown:  # a sentence about another paper is no evidence for a name no paper mentions
+        about = self.retriever.asked_scope(asked, paper_keys, scope, answer.standalone)
+        names = [short_name(p.title) for p in self.library.papers() if p.paper_id in about]
+        if answer.passages:
+            answer.unmentioned = unknown_names(asked, self.library.lexical(), self.library.store.get, about, names)
+        if answer.unmentioned:  # a sentence about another paper is no evidence for a name it does not mention
+            answer.refused = True
+            listed = ", ".join(f"“{n}”" for n in answer.unmentioned)
+            answer.text = NOT_MENTIONED_IN[answer.lang].format(names=listed, papers=", ".join(names)) if names \
+                else NOT_MENTIONED[answer.lang].format(names=listed)
+        else:
             answer.evidence, answer.evidence_weak = self._evidence(answer)
             answer.timings["evidence_s"] = time.perf_counter() - started - answer.timings["retrieval_s"]
-        return AnswerStream(answer, self._generate(answer, history, started, unknown))
+        return AnswerStream(answer, self._generate(answer, history, started))
 
     def _conversation_scope(self, question: str, paper_keys: list[str] | None,
                             history: list[tuple[str, str]]) -> list[str] | None:
@@ -129,12 +138,10 @@ class Asker:
             return None
         return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
 
-    def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float,
-                  unknown: list[str]) -> Iterator[str]:
-        if not answer.passages or unknown:
+    def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float) -> Iterator[str]:
+        if not answer.passages or answer.unmentioned:
             answer.refused = True
-            answer.text = NOT_MENTIONED[answer.lang].format(names=", ".join(f"“{n}”" for n in unknown)) \
-                if unknown else REFUSAL[answer.lang]
+            answer.text = answer.text or REFUSAL[answer.lang]
             yield answer.text
         elif answer.error is None:
             try:

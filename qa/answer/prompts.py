@@ -28,6 +28,10 @@ NOT_MENTIONED = {
     "en": "No paper in the library mentions {names}, so this cannot be answered from it.",
     "ja": "ライブラリのどの論文も {names} に言及していないため、この質問には答えられません。",
 }
+NOT_MENTIONED_IN = {  # the question is about these papers, which do not mention the names
+    "en": "Nothing in {papers} mentions {names}, so this cannot be answered from the library.",
+    "ja": "{papers} には {names} への言及がないため、この質問には答えられません。",
+}
 FOCUS_CHARS = ANSWER_CHARS  # per passage: short contexts keep a 1.5B model on task and halve the prompt time
 _TAG = re.compile(r"</?\s*passage[^>]*>", re.I)
 LEFT_OUT = "[a sentence worded as an instruction to an AI was left out here]"

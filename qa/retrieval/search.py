@@ -102,6 +102,11 @@ class Retriever:
             return [self.library.resolve(key).paper_id for key in paper_keys]
         return papers_named_in(question, self.library.papers())
 
+    def asked_scope(self, question: str, paper_keys: list[str] | None = None, paper_ids: list[str] | None = None,
+                    rewrite: str | None = None) -> list[str]:
+        """The papers a search is about: given, or named by the question or by its English rewrite."""
+        return paper_ids or self.scope(question, paper_keys) or (rewrite and self.scope(rewrite)) or []
+
     def dense(self, question: str, k: int, paper_ids: list[str] | None = None,
               kinds: Iterable[str] = ANSWER_KINDS) -> list[Passage]:
         """The k nearest chunks of the given kinds (and papers). Unscoped, chroma gets no `where`: its
@@ -130,7 +135,7 @@ class Retriever:
         set it then pulls the wrong passages up more often than the right ones."""
         options = self.options
         rewrite = rewrite if options.rewrite and rewrite and rewrite != question else None
-        scope = paper_ids or self.scope(question, paper_keys) or (rewrite and self.scope(rewrite)) or None
+        scope = self.asked_scope(question, paper_keys, paper_ids, rewrite) or None
         listed = self.library.ready_ids()  # chunks of no listed paper (orphans of a lost registry) never answer
         passages = self._ranked(question, rewrite, scope, kinds, k, listed)
         top = {p.paper_id for p in passages[:options.follow_paper]}
