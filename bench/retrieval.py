@@ -12,7 +12,8 @@ Systems
   dense only. `peer-480-rewrite` searches the app's English rewrite instead of the question.
 
 Scoring (the question format's rules): a hit is a retrieved passage from one of the question's papers
-that contains one of its facts. For each system: hit@1, hit@5, MRR@10 and paper hit@5, per language, kind,
+that contains one of its facts; for a question about several papers, each_paper@5 asks for such a passage
+of every one of them in the top 5. For each system: hit@1, hit@5, MRR@10 and paper hit@5, per language, kind,
 intent and split (tune / holdout), and the prompt tokens the top passages cost (the LLM's own tokenizer on
 the text the LLM would get). Because a bigger chunk finds more by being bigger, systems are also compared
 at equal prompt tokens: hit@budget takes passages in rank order while they fit the budget.
@@ -194,7 +195,10 @@ def score_question(q: Question, hits: list[tuple[str, str, str]], tokens: Tokens
     costs = [tokens(prompt) for _, _, prompt in hits]
     record = {"rank": rank, "paper_rank": next((i + 1 for i, (p, _, _) in enumerate(hits) if p in q.papers), None),
               "seen_rank": next((i + 1 for i, ok in enumerate(seen) if ok), None),
-              "tokens@5": sum(costs[:5])}
+              "tokens@5": sum(costs[:5]),
+              # a question about several papers: a passage holding a fact from each of them in the top 5
+              "each_paper@5": all(any(paper == wanted and _holds(text, q.facts) for paper, text, _ in hits[:5])
+                                  for wanted in q.papers) if len(q.papers) > 1 else None}
     for budget in BUDGETS:
         used, hit = 0, False
         for ok, cost in zip(seen, costs):
@@ -221,6 +225,7 @@ def summarize(records: list[dict]) -> dict:
             "paper_hit@5": share([r["paper_rank"] is not None and r["paper_rank"] <= 5 for r in records]),
             "prompt_hit@5": share([r["seen_rank"] is not None and r["seen_rank"] <= 5 for r in records]),
             "tokens@5_mean": round(statistics.fmean([r["tokens@5"] for r in records])),
+            "each_paper@5": share([r["each_paper@5"] for r in records if r["each_paper@5"] is not None]),
             **{f"hit@{b}tok": share([r[f"hit@{b}tok"] for r in records]) for b in BUDGETS},
             **({key: share([r[key] for r in records]) for key in ("evidence@1", "evidence")} if "evidence" in records[0]
                else {})}
@@ -261,6 +266,7 @@ SYSTEMS = {  # name -> options of the app's retriever (peers are built separatel
     "try-no-follow-paper": RetrievalOptions(follow_paper=0),
     "try-follow-paper-3": RetrievalOptions(follow_paper=3),
     "try-keep-names": RetrievalOptions(drop_names=False),  # before this change
+    "try-papers-together": RetrievalOptions(per_paper=False),  # before this change
 }
 
 

@@ -85,6 +85,27 @@ def test_references_and_captions_do_not_crowd_out_body(retriever):
     assert len({h.chunk_id for h in hits}) == len(hits) and all(1 <= h.page_start for h in hits)
 
 
+def test_a_question_about_two_papers_gets_passages_of_both_in_turn(retriever):
+    hits = retriever.search("What are the limitations of BeeNet and of AntTrack?", k=4)
+    assert {h.paper_id for h in hits[:2]} == {"2406.00001", "2406.00002"}
+    assert hits[0].paper_id != hits[1].paper_id and hits[2].paper_id != hits[3].paper_id
+    together = Retriever(retriever.library, RetrievalOptions(per_paper=False))
+    assert together.search("What are the limitations of BeeNet and of AntTrack?", k=4)  # the ablation still runs
+
+
+def test_interleave_leads_with_the_best_first_passage():
+    from index.schema import ChunkMeta, Passage
+    from ingest.chunking import ChunkKind
+    from qa.retrieval.search import interleave
+
+    def passage(chunk_id: str, score: float) -> Passage:
+        return Passage(chunk_id, "", ChunkMeta(chunk_id[0], "", "", 0, ChunkKind.BODY, "", "", 1, 1), score)
+
+    weak, strong = [passage("a1", 0.02), passage("a2", 0.01)], [passage("b1", 0.03)]
+    assert [p.chunk_id for p in interleave([weak, strong, []], 5)] == ["b1", "a1", "a2"]
+    assert [p.chunk_id for p in interleave([weak, strong], 2)] == ["b1", "a1"]
+
+
 def test_rank_fusion_rewards_agreement():
     fused = fuse([["a", "b", "c"], ["c", "d"]])
     assert [chunk_id for chunk_id, _ in fused][:2] == ["c", "a"]  # c: ranks 3 and 1 beat a: rank 1 once

@@ -23,8 +23,8 @@ _PHRASE = re.compile(r"(?<![A-Za-z0-9])[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+(?![A-Za-z
 _TOKEN = re.compile(r"(?<![A-Za-z0-9.-])(?:[A-Za-z]+[A-Z][A-Za-z0-9-]*|[A-Za-z]+-?\d[A-Za-z0-9.-]*)(?<![.-])")
 
 
+_GLOSS = re.compile(r"[(（][^()（）]*[)）]")  # "(SFT)", "（GPU 時間）"
 # a cost asked for by its unit: the paper must state it in those words ("GPU hours", 「GPU時間」)
-_GLOSS = re.compile(r"[(（][^()（）]*[)）]")
 _GPU_HOURS = re.compile(r"GPU[- ]?(?:hours?|時間)", re.I)
 
 

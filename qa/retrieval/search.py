@@ -6,8 +6,10 @@ score calibration between the two (e5 cosines bunch in 0.75-0.90). Scoping: expl
 automatically the papers a question names ("...of MoBA?", an arXiv id), or, when the two best passages
 of an unscoped search come from one paper, that paper searched again on its own (its passages then
 compete only with each other; BM25 then ranks them on the question without the paper's name, which all of
-them share and which otherwise pulls up the passages that repeat it). Reference-list and caption chunks
-are left out unless asked for, so they never crowd out body text. What each part is worth: `bench/retrieval.py`.
+them share and which otherwise pulls up the passages that repeat it); a search over several papers (no more
+than places in the answer) ranks each apart and takes their best passages in turn. Reference-list and caption
+chunks are left out unless asked for, so they never crowd out body text. What each part is worth:
+`bench/retrieval.py`.
 """
 from __future__ import annotations
 
@@ -77,6 +79,15 @@ def fuse(rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None 
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
+def interleave(rankings: list[list[Passage]], k: int) -> list[Passage]:
+    """The first of each ranking, then the second of each, ...; the ranking with the best first passage
+    leads. A comparison question needs passages of every paper it names, and one paper's passages would
+    otherwise fill the list."""
+    rankings = sorted((r for r in rankings if r), key=lambda r: -r[0].score)
+    merged = [ranking[i] for i in range(max(map(len, rankings), default=0)) for ranking in rankings if i < len(ranking)]
+    return merged[:k]
+
+
 @dataclass(frozen=True)
 class RetrievalOptions:
     """Switches for the benchmark's ablations; the defaults are what the app uses."""
@@ -88,6 +99,7 @@ class RetrievalOptions:
     rewrite: bool = True  # search the English rewrite too, when one is given
     follow_paper: int = 2  # when the first n passages of an unscoped search share a paper, search it alone
     drop_names: bool = True  # BM25 inside a scoped paper ranks on the question without the paper's name
+    per_paper: bool = True  # a search over several papers takes each one's best passages in turn
 
 
 class Retriever:
@@ -137,6 +149,8 @@ class Retriever:
         rewrite = rewrite if options.rewrite and rewrite and rewrite != question else None
         scope = self.asked_scope(question, paper_keys, paper_ids, rewrite) or None
         listed = self.library.ready_ids()  # chunks of no listed paper (orphans of a lost registry) never answer
+        if scope and 1 < len(scope) <= k and options.per_paper:  # more papers than places: ranked together
+            return interleave([self._ranked(question, rewrite, [paper], kinds, k, listed) for paper in scope], k)
         passages = self._ranked(question, rewrite, scope, kinds, k, listed)
         top = {p.paper_id for p in passages[:options.follow_paper]}
         if not scope and options.follow_paper and len(passages) >= options.follow_paper and len(top) == 1:
