@@ -88,12 +88,13 @@ def prompt_facts(backend, questions, rewrites: dict[str, str], tokenizer) -> dic
                                      budget=chars, evidence=kept_evidence(answer, chars))[-1]["content"]
             rows[name].append((contains_fact(prompt, q.facts),
                                len(tokenizer.tokenize(prompt.encode(), add_bos=False)), q.lang))
+    answerable = sum(bool(q.papers) for q in questions)
+    counts = {"answerable": answerable, "unanswerable": len(questions) - answerable}
     return {name: {"questions": len(r), "fact_in_prompt": round(statistics.fmean(f for f, _, _ in r), 3),
                    **{f"fact_in_prompt_{lang}": round(statistics.fmean(f for f, _, asked in r if asked == lang), 3)
                       for lang in ("en", "ja")},
                    "prompt_tokens_mean": round(statistics.fmean(t for _, t, _ in r))} for name, r in rows.items()} | {
-        "declined_before_llm": {kind: {"share": round(len(ids) / max(1, sum(bool(q.papers) == (kind == "answerable")
-                                                                          for q in questions)), 3), "ids": ids}
+        "declined_before_llm": {kind: {"share": round(len(ids) / max(1, counts[kind]), 3), "ids": ids}
                                 for kind, ids in declined.items()}}
 
 

@@ -20,7 +20,7 @@ from ingest.text import language_of
 
 from ..llm.chat import ChatModel, LLMUnavailable
 from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES
-from ..retrieval.search import Retriever, short_name
+from ..retrieval.search import Retriever
 from .citations import Citation, citations_for, quote_page, unsupported_numbers
 from .evidence import select_evidence
 from .names import unknown_names
@@ -117,7 +117,7 @@ class Asker:
         answer.passages = self.retriever.search(asked, k, paper_keys, paper_ids=scope, rewrite=answer.standalone)
         answer.timings["retrieval_s"] = time.perf_counter() - started
         about = self.retriever.asked_scope(asked, paper_keys, scope, answer.standalone)
-        names = [short_name(p.title) for p in self.library.papers() if p.paper_id in about]
+        names = self.retriever.names_of(about)
         if answer.passages:
             answer.unmentioned = unknown_names(asked, self.library.lexical(), self.library.store.get, about, names)
         if answer.unmentioned:  # a sentence about another paper is no evidence for a name it does not mention

@@ -119,6 +119,10 @@ class Retriever:
         """The papers a search is about: given, or named by the question or by its English rewrite."""
         return paper_ids or self.scope(question, paper_keys) or (rewrite and self.scope(rewrite)) or []
 
+    def names_of(self, paper_ids: list[str]) -> list[str]:
+        """The short names of the given papers ("MoBA")."""
+        return [short_name(p.title) for p in self.library.papers() if p.paper_id in paper_ids]
+
     def dense(self, question: str, k: int, paper_ids: list[str] | None = None,
               kinds: Iterable[str] = ANSWER_KINDS) -> list[Passage]:
         """The k nearest chunks of the given kinds (and papers). Unscoped, chroma gets no `where`: its
@@ -169,8 +173,7 @@ class Retriever:
         lexical_query = rewrite or question
         lexical_weight = options.lexical_weight_ja if language_of(lexical_query) == "ja" else 1.0
         if scope and options.drop_names:  # every passage is of the named paper: its name tells them not apart
-            lexical_query = without_names(lexical_query, [short_name(p.title) for p in self.library.papers()
-                                                          if p.paper_id in scope])
+            lexical_query = without_names(lexical_query, self.names_of(scope))
         if options.lexical and lexical_weight:
             order.append([chunk_id for chunk_id, _ in self.lexical(lexical_query, options.pool, scope, kinds)])
             weights.append(lexical_weight)
