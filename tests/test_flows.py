@@ -97,6 +97,16 @@ def test_evidence_quotes_the_sentence_that_answers_before_the_model_speaks(libra
     assert len({e.quote for e in stream.answer.evidence}) == len(stream.answer.evidence)  # no repeats
 
 
+def test_evidence_in_a_real_paper_is_not_the_sentences_that_repeat_its_name(corpus_home):
+    """Every sentence of DeepSeek-R1 may say "DeepSeek-R1"; counted as a shared term, the name pulled the
+    abstract's and results' sentences above the one that states the size."""
+    fake = FakeChatModel([])
+    answer = Asker(Library(make_config(corpus_home).library), fake).ask(
+        "How many samples does DeepSeek-R1's final SFT data hold in total?").answer
+    assert fake.calls == [] and any("800k samples" in e.quote for e in answer.evidence), \
+        [e.quote for e in answer.evidence]
+
+
 def test_a_name_no_paper_mentions_is_declined_without_asking_the_model(library):
     fake = FakeChatModel(lambda messages: "invented")
     answer = Asker(library, fake).ask("What accuracy does WaspFormer reach?").consume()

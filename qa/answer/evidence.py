@@ -6,9 +6,11 @@ words. The candidates are the sentences of the top passages, each quoted with th
 fact is often set up in one sentence and stated in the next: on the dev set pairs hold the fact twice as
 often at rank 1 as single sentences), and table rows under their header row. Each candidate is ranked by
 e5 similarity to the question's wordings and by the question terms it shares (weighted by rarity among the
-candidates; numbers count triple); the rankings and the passage order are fused by reciprocal rank, and a
-question asking for a quantity ("how many", "what rate", 「何%」) prefers candidates holding a number. When
-the best candidate shares hardly any term with the question the evidence is marked weak.
+candidates; numbers count triple; the names of the passages' papers do not count: in a paper every sentence
+may repeat them, and they pulled the abstract's and introduction's sentences up); the rankings and the
+passage order are fused by reciprocal rank, and a question asking for a quantity ("how many", "what rate",
+「何%」) prefers candidates holding a number. When the best candidate shares hardly any term with the
+question the evidence is marked weak.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from index.schema import Passage
 from ingest.chunking import ChunkKind
 from ingest.text import looks_like_instruction, split_sentences, tokenize
 
-from ..retrieval.search import fuse
+from ..retrieval.search import fuse, short_name, without_names
 
 MAX_QUOTES = 3
 PASSAGES = 5  # the sentences of the top passages compete
@@ -74,7 +76,8 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder,
     if not pool:
         return [], True
     queries = list(dict.fromkeys([question, *(wordings or [])]))
-    asked = {t for q in queries for t in tokenize(q)}
+    names = sorted({short_name(c.passage.title) for c in pool})
+    asked = {t for q in queries for t in tokenize(without_names(q, names))}
     terms, weight = _term_weights(pool)
     lexical = [sum(weight[t] for t in asked & found) for found in terms]
     dense = (embedder.embed_passages([c.sentence for c in pool]) @ embedder.embed_queries(queries).T).max(axis=1)
