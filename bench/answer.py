@@ -7,8 +7,8 @@ fresh server (the prompts of shapes share prefixes that a warm prompt cache woul
 `papers eval`'s summary (answer_fact, evidence_fact, refusals, citation validity, first token and total
 time) and the prompt tokens the model reads after the cached rules.
 
-usage: python bench/answer.py [--shapes 5x700,3x400,...] [--answerable N] [--unanswerable N] [--prompts-only]
-                             [--home DIR] [--out FILE]
+usage: python bench/answer.py [--shapes 5x700,3x400,...] [--answerable N] [--unanswerable N] [--lang en|ja]
+                             [--prompts-only] [--home DIR] [--out FILE]
 Writes bench/results/answer.json (--prompts-only: answer-prompts.json).
 """
 from __future__ import annotations
@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--answerable", type=int, default=30)
     parser.add_argument("--unanswerable", type=int, default=6)
+    parser.add_argument("--lang", choices=["en", "ja"], help="only the sample's questions in this language")
     parser.add_argument("--home", type=Path, default=RESULTS / "library", help="an ingested library")
     parser.add_argument("--prompts-only", action="store_true",
                         help="no LLM: each shape's share of dev prompts that hold an expected fact")
@@ -121,6 +122,7 @@ def main() -> None:
     questions = load_questions(DEV)
     sample = spread([q for q in questions if q.papers], args.answerable) + \
         spread([q for q in questions if not q.papers], args.unanswerable)
+    sample = [q for q in sample if q.lang == (args.lang or q.lang)]
     path = RESULTS / "cache" / "rewrites.json"
     rewrites = json.loads(path.read_text()) if path.exists() else {}
     tokenizer = llama_cpp.Llama(str(config.llm.model_path), vocab_only=True, verbose=False)

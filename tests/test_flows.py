@@ -51,6 +51,25 @@ def test_a_shorter_answer_prompt_reads_fewer_passages_and_keeps_their_evidence(l
     assert kept and all(quote in prompt for quote in kept)
 
 
+def test_a_reply_of_only_passage_numbers_is_asked_again_and_never_shown(library):
+    bare = " [1] [2] [13]"  # streamed in pieces: " [1] [2" then "] [13]", a number arriving before its bracket
+    fake = FakeChatModel([bare, "BeeNet fails at night because the infrared camera saturates [1]."])
+    stream = Asker(library, fake).ask("Why does BeeNet fail at night?")
+    shown = "".join(stream)
+    assert shown == stream.answer.text == "BeeNet fails at night because the infrared camera saturates [1]."
+    again = fake.calls[1]
+    assert again[:-2] == fake.calls[0] and again[-2] == {"role": "assistant", "content": bare}
+    assert "not only its number" in again[-1]["content"] and stream.answer.cites
+    assert stream.answer.timings["first_token_s"] <= stream.answer.timings["total_s"]
+
+
+def test_a_second_bare_reply_is_shown_as_it_is(library):
+    fake = FakeChatModel(["Why does BeeNet fail at night?", "[2]", " [1] "])  # the rewrite, then two bare replies
+    stream = Asker(library, fake).ask("BeeNetが夜に失敗する理由は？")
+    assert "".join(stream) == stream.answer.text == "[1]" and len(fake.calls) == 3
+    assert "番号だけでなく" in fake.calls[2][-1]["content"]
+
+
 def test_follow_up_is_rewritten_and_stays_with_the_paper_named_before(library):
     fake = FakeChatModel(["What are the limitations?",  # the rewrite forgets the paper's name
                           "It loses trails when ants cross [1]."])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from index.library import Library
@@ -18,15 +18,24 @@ from ingest.errors import PapersError, StateError
 from ingest.paper import Paper
 from ingest.text import language_of
 
-from ..llm.chat import ChatModel, LLMUnavailable
+from ..llm.chat import ChatModel, LLMUnavailable, message
 from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES
 from ..retrieval.search import Retriever
 from .citations import Citation, citations_for, quote_page, unsupported_numbers
 from .evidence import select_evidence
 from .names import unknown_names
-from .prompts import NOT_MENTIONED, NOT_MENTIONED_IN, REFUSAL, answer_messages, is_refusal, search_query_messages
+from .prompts import (
+    NOT_MENTIONED,
+    NOT_MENTIONED_IN,
+    REFUSAL,
+    SAY_IT,
+    answer_messages,
+    is_refusal,
+    search_query_messages,
+)
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
+_NOT_WORDS = re.compile(r"\[\d*\]?|[\W_]")  # passage numbers (one still arriving too), spaces and punctuation
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|their|this|that|these|those|the (paper|method|model|approach)s?)\b",
                           re.I)
 
@@ -149,10 +158,13 @@ class Asker:
                                            answer.passages, answer.lang, history, focus_on=answer.standalone,
                                            limit=self.read, budget=self.chars,
                                            evidence=kept_evidence(answer, self.chars))
-                for delta in self.chat.stream(messages):
-                    answer.timings.setdefault("first_token_s", time.perf_counter() - started)
-                    answer.text += delta
-                    yield delta
+                shown = yield from self._streamed(answer, self.chat.stream(messages), started)
+                if answer.text.strip() and not shown:  # only passage numbers ("[2]"): asked once more
+                    bare, answer.text = answer.text, ""
+                    messages += [message("assistant", bare), message("user", SAY_IT[answer.lang])]
+                    if not (yield from self._streamed(answer, self.chat.stream(messages), started)):
+                        answer.text = answer.text.strip() or bare
+                        yield answer.text
                 if not answer.text.strip():
                     raise LLMUnavailable(f"The LLM ({self.chat.label}) returned no text; the prompt may not fit its "
                                          "context window (PAPERS_LLM_CONTEXT), see its log (`papers llm status`).")
@@ -164,6 +176,21 @@ class Asker:
         papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages}
         answer.citations = citations_for("" if answer.refused else answer.text, answer.standalone, answer.passages,
                                          papers)
+
+    @staticmethod
+    def _streamed(answer: Answer, deltas: Iterator[str], started: float) -> Generator[str, None, bool]:
+        """The reply into `answer.text`, shown (and the first token timed) once it says more than passage
+        numbers; returns whether it did (a reply of only "[2]" is held back to be asked again)."""
+        shown = False
+        for delta in deltas:
+            answer.text += delta
+            if shown:
+                yield delta
+            elif says_something(answer.text):
+                shown = True
+                answer.timings.setdefault("first_token_s", time.perf_counter() - started)
+                yield answer.text
+        return shown
 
     def _evidence(self, answer: Answer) -> tuple[list[Citation], bool]:
         """The evidence sentences as citations (quote = the sentence, page = the page it is on), numbered
@@ -178,6 +205,11 @@ class Asker:
             return self.library.parsed(paper_id)
         except StateError:
             return None  # quotes then fall back to the passage's first page
+
+
+def says_something(text: str) -> bool:
+    """More than passage numbers: the 1.5B model answered 5 of 80 dev questions with a bare "[2]" (bench/answer.py)."""
+    return bool(_NOT_WORDS.sub("", text))
 
 
 def kept_evidence(answer: Answer, chars: int) -> list[tuple[Passage, str]]:
