@@ -8,7 +8,15 @@ from index.library import Library
 from index.registry import PaperRecord
 from index.schema import ANSWER_KINDS
 from pdf_factory import ANTS, BEES, make_paper_pdf
-from qa.retrieval.search import RetrievalOptions, Retriever, fuse, papers_named_in, short_name, without_names
+from qa.retrieval.search import (
+    RetrievalOptions,
+    Retriever,
+    fuse,
+    papers_named_in,
+    short_name,
+    with_own_terms,
+    without_names,
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +75,19 @@ def test_japanese_question_finds_english_passage(retriever):
     assert any("night" in h.text for h in hits)
     rewritten = retriever.search("夜間にうまく動かない理由は？", k=3, rewrite="Why does it fail at night?")
     assert "night" in rewritten[0].text  # BM25 matched the English words
+
+
+def test_terms_a_rewrite_lost_are_searched_too(retriever):
+    """The 1.5B model's rewrite of a Japanese question drops or respells its Latin terms ("DUCB", "VSR")."""
+    question = "割引 UCB (DUCB) の γ と Lean 4 の設定は？"
+    lost_some, kept_all = "What is gamma in discounted UCB?", "What is DUCB's gamma for UCB in Lean 4?"
+    assert with_own_terms(lost_some, question) == lost_some + " DUCB Lean 4"
+    assert with_own_terms(kept_all, question) == kept_all
+    asked, lost = "64x64 crops には何が使われますか？", "What is used there?"
+    hits = retriever.search(asked, k=3, rewrite=lost)
+    assert "64x64" in hits[0].text
+    plain = Retriever(retriever.library, RetrievalOptions(own_terms=False)).search(asked, k=3, rewrite=lost)
+    assert "64x64" not in plain[0].text  # the vague rewrite alone ranks another passage first
 
 
 def test_a_search_led_by_one_paper_follows_that_paper(retriever):

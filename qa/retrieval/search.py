@@ -21,7 +21,7 @@ from functools import lru_cache
 from index.library import Library
 from index.registry import PaperRecord
 from index.schema import ANSWER_KINDS, Passage
-from ingest.text import arxiv_ids_in, language_of
+from ingest.text import arxiv_ids_in, language_of, tokenize
 
 POOL = 30  # candidates taken from each retriever before fusion
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
@@ -62,6 +62,14 @@ def without_names(text: str, names: list[str]) -> str:
     return re.sub(r"\s+", " ", left).strip() or text
 
 
+def with_own_terms(rewrite: str, question: str) -> str:
+    """The English rewrite plus the Latin words and numbers of the Japanese question that it lost ("DUCB",
+    "VSR", "BeyondAIME"): the papers' own terms, which the 1.5B model's rewrite drops or respells."""
+    kept = set(tokenize(rewrite))
+    lost = [word for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9.\-]*", question) if not set(tokenize(word)) <= kept]
+    return " ".join([rewrite, *lost])
+
+
 def similar(a: str, b: str, threshold: float = 0.85) -> bool:
     """Near-duplicate passages (a table repeated in an appendix, a caption echoed in the text)."""
     words_a, words_b = set(a.lower().split()), set(b.lower().split())
@@ -100,6 +108,7 @@ class RetrievalOptions:
     follow_paper: int = 2  # when the first n passages of an unscoped search share a paper, search it alone
     drop_names: bool = True  # BM25 inside a scoped paper ranks on the question without the paper's name
     per_paper: bool = True  # a search over several papers takes each one's best passages in turn
+    own_terms: bool = True  # a rewritten Japanese question's Latin terms the rewrite lost are searched too
 
 
 class Retriever:
@@ -146,7 +155,8 @@ class Retriever:
         else the papers the question names do.
 
         `rewrite` is the question in English (the LLM's translation of a Japanese question): e5 then
-        searches both wordings and BM25 the English one, whose terms are the papers' own. A Japanese
+        searches both wordings and BM25 the English one, whose terms are the papers' own; the Latin terms of
+        the question that the rewrite lost are added to the English wording (e5 searches it too). A Japanese
         question without one is searched by e5 alone: BM25 sees only its few Latin terms, and on the dev
         set it then pulls the wrong passages up more often than the right ones."""
         options = self.options
@@ -164,13 +174,17 @@ class Retriever:
     def _ranked(self, question: str, rewrite: str | None, scope: list[str] | None, kinds: Iterable[str],
                 k: int, listed: set[str]) -> list[Passage]:
         options = self.options
+        english = rewrite
+        if rewrite and options.own_terms and language_of(question) == "ja":
+            english = with_own_terms(rewrite, question)
         rankings: list[list[Passage]] = []
         if options.dense:
-            rankings += [self.dense(text, options.pool, scope, kinds) for text in filter(None, [question, rewrite])]
+            wordings = dict.fromkeys(filter(None, [question, rewrite, english]))  # the terms' wording, if any lost
+            rankings += [self.dense(text, options.pool, scope, kinds) for text in wordings]
         hits = {h.chunk_id: h for ranking in rankings for h in ranking}
         order = [[h.chunk_id for h in ranking] for ranking in rankings]
         weights = [1.0] * len(order)
-        lexical_query = rewrite or question
+        lexical_query = english or question
         lexical_weight = options.lexical_weight_ja if language_of(lexical_query) == "ja" else 1.0
         if scope and options.drop_names:  # every passage is of the named paper: its name tells them not apart
             lexical_query = without_names(lexical_query, self.names_of(scope))
