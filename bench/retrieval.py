@@ -267,7 +267,10 @@ SYSTEMS = {  # name -> options of the app's retriever (peers are built separatel
     "try-follow-paper-3": RetrievalOptions(follow_paper=3),
     "try-keep-names": RetrievalOptions(drop_names=False),  # before this change
     "try-papers-together": RetrievalOptions(per_paper=False),  # before this change
-    "try-no-own-terms": RetrievalOptions(own_terms=False),  # before this change
+    "try-no-own-terms": RetrievalOptions(own_terms=False),
+    "try-no-lexical-heads": RetrievalOptions(lexical_heads=0),  # before this change
+    "try-lexical-heads-1": RetrievalOptions(lexical_heads=1),
+    "try-lexical-heads-3": RetrievalOptions(lexical_heads=3),
 }
 
 

@@ -12,6 +12,7 @@ from qa.retrieval.search import (
     RetrievalOptions,
     Retriever,
     fuse,
+    kept_in_top,
     papers_named_in,
     short_name,
     with_own_terms,
@@ -131,6 +132,18 @@ def test_rank_fusion_rewards_agreement():
     fused = fuse([["a", "b", "c"], ["c", "d"]])
     assert [chunk_id for chunk_id, _ in fused][:2] == ["c", "a"]  # c: ranks 3 and 1 beat a: rank 1 once
     assert len(fused) == 4
+
+
+def test_bm25s_first_passages_keep_a_place_among_the_five_read():
+    """Three dense wordings agreeing outvote BM25's exact match; its first two still reach the answer."""
+    dense = [f"d{i}" for i in range(10)]
+    lexical = ["x", "y", "d0"]
+    fused = fuse([dense, dense, dense, lexical])
+    assert "x" not in [chunk_id for chunk_id, _ in fused][:5]
+    kept = [chunk_id for chunk_id, _ in kept_in_top(fused, lexical[:2])]
+    assert kept[:5] == ["d0", "d1", "d2", "x", "y"] and sorted(kept) == sorted(c for c, _ in fused)
+    assert kept_in_top(fused, ["d0", "d1"]) == fused  # already there: nothing moves
+    assert [c for c, _ in kept_in_top(fused, ["d7"], top=3)][:3] == ["d0", "d1", "d7"]
 
 
 def test_exact_term_found_by_bm25_even_when_dense_misses_it(retriever):

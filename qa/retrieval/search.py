@@ -8,7 +8,9 @@ of an unscoped search come from one paper, that paper searched again on its own 
 compete only with each other; BM25 then ranks them on the question without the paper's name, which all of
 them share and which otherwise pulls up the passages that repeat it); a search over several papers (no more
 than places in the answer) ranks each apart and takes their best passages in turn. Reference-list and caption
-chunks are left out unless asked for, so they never crowd out body text. What each part is worth:
+chunks are left out unless asked for, so they never crowd out body text. BM25's first two passages keep a
+place among the five an answer reads: its exact match on a number or a name is outvoted otherwise when the
+dense wordings (three for a rewritten Japanese question) agree on something else. What each part is worth:
 `bench/retrieval.py`.
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ingest.text import arxiv_ids_in, language_of, tokenize
 
 POOL = 30  # candidates taken from each retriever before fusion
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
+READ = 5  # the passages an answer reads
 
 
 def short_name(title: str) -> str:
@@ -87,6 +90,15 @@ def fuse(rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None 
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
+def kept_in_top(fused: list[tuple[str, float]], wanted: list[str], top: int = READ) -> list[tuple[str, float]]:
+    """The fused ranking with the `wanted` ids that fusion left below `top` moved up into its last places."""
+    ids = [chunk_id for chunk_id, _ in fused]
+    late = [chunk_id for chunk_id in wanted if chunk_id in ids[top:]]
+    first = ids[:top - len(late)] + late
+    scores = dict(fused)
+    return [(chunk_id, scores[chunk_id]) for chunk_id in first + [c for c in ids if c not in first]]
+
+
 def interleave(rankings: list[list[Passage]], k: int) -> list[Passage]:
     """The first of each ranking, then the second of each, ...; the ranking with the best first passage
     leads. A comparison question needs passages of every paper it names, and one paper's passages would
@@ -109,6 +121,7 @@ class RetrievalOptions:
     drop_names: bool = True  # BM25 inside a scoped paper ranks on the question without the paper's name
     per_paper: bool = True  # a search over several papers takes each one's best passages in turn
     own_terms: bool = True  # a rewritten Japanese question's Latin terms the rewrite lost are searched too
+    lexical_heads: int = 2  # BM25's first n passages are kept among the first READ, whatever the fusion says
 
 
 class Retriever:
@@ -188,10 +201,12 @@ class Retriever:
         lexical_weight = options.lexical_weight_ja if language_of(lexical_query) == "ja" else 1.0
         if scope and options.drop_names:  # every passage is of the named paper: its name tells them not apart
             lexical_query = without_names(lexical_query, self.names_of(scope))
+        lexical: list[str] = []
         if options.lexical and lexical_weight:
-            order.append([chunk_id for chunk_id, _ in self.lexical(lexical_query, options.pool, scope, kinds)])
+            lexical = [chunk_id for chunk_id, _ in self.lexical(lexical_query, options.pool, scope, kinds)]
+            order.append(lexical)
             weights.append(lexical_weight)
-        fused = fuse(order, weights=weights)
+        fused = kept_in_top(fuse(order, weights=weights), lexical[:options.lexical_heads])
         missing = [chunk_id for chunk_id, _ in fused if chunk_id not in hits]
         hits.update({h.chunk_id: h for h in self.library.store.get(missing)} if missing else {})
         passages: list[Passage] = []
