@@ -27,7 +27,7 @@ from ingest.text import arxiv_ids_in, language_of, tokenize
 
 POOL = 30  # candidates taken from each retriever before fusion
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
-READ = 5  # the passages an answer reads
+READ = 5  # the passages an answer reads (the default of qa/llm/config.py ANSWER_PASSAGES)
 
 
 def short_name(title: str) -> str:
