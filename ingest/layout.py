@@ -32,8 +32,12 @@ _ITALIC = re.compile(r"(?<![\w`])_(\S(?:[^_\n]*?\S)?)_(?![\w`])")
 # Numbers set in a math font come out of the layout engine split or wrapped in emphasis marks: "59 . 13",
 # "82_._7%", "81 _._ 25%", "1 . 1 × 10_−_3", "_>_98%" (12 of the 22 corpus papers: MoBA's "81.25%" could be
 # neither found nor quoted). A period with a space before it between digits is no sentence end ("2024. 1" is).
+# So are thousands ("200 ,_ 000 hours", "10,_518"), intervals ("(1 ,_ 1.25]") and factors ("1.16 × faster").
 _SPLIT_DECIMAL = re.compile(r"(?<=\d)(?: ?_\._ ?| \. ?)(?=\d)")
-_MATH_MARK = re.compile(r"_(?=[−+×>=<%.,)\]])|(?<=[−+×>=<(\[])_")
+_SPLIT_THOUSANDS = re.compile(r"(?<=\d)(?: ,_? ?|,_ ?)(?=\d{3}(?!\d))")  # a plain "Figure 3, 100" is left alone
+_MATH_MARK = re.compile(r"_(?=[−+×>=<%.,)\]])|(?<=[−+×>=<(\[,])_")
+_SPACE_BEFORE_COMMA = re.compile(r"(?<=\d) ,(?= )")
+_SPLIT_FACTOR = re.compile(r"(?<=\d) ×(?! ?[\d(−-])")  # "2 × 10" is a product and stays
 PAGES_PER_CALL = 4  # layout per small batch: progress stays live, per-call overhead stays small
 PLAIN_PAGE_CHARS = 20_000  # a dense paper page holds ~6,000: beyond this the page is read as plain text
 PLAIN_LINE_CHARS = 2_000  # so is a page with a line this long
@@ -52,8 +56,10 @@ _PLACEHOLDER = re.compile(r"^\[(?:figure|picture|image)[^\]]{0,20}\]$", re.I)  #
 
 
 def mend_numbers(text: str) -> str:
-    """Numbers as the paper prints them: "59 . 13" -> "59.13", "82_._7%" -> "82.7%", "_>_98%" -> ">98%"."""
-    return _MATH_MARK.sub("", _SPLIT_DECIMAL.sub(".", text))
+    """Numbers as the paper prints them: "59 . 13" -> "59.13", "82_._7%" -> "82.7%", "_>_98%" -> ">98%",
+    "200 ,_ 000" -> "200,000", "(1 ,_ 1.25]" -> "(1, 1.25]", "1.16 × faster" -> "1.16× faster"."""
+    text = _MATH_MARK.sub("", _SPLIT_THOUSANDS.sub(",", _SPLIT_DECIMAL.sub(".", text)))
+    return _SPLIT_FACTOR.sub("×", _SPACE_BEFORE_COMMA.sub(",", text))
 
 
 def _unmarked(text: str) -> str:

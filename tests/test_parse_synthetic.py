@@ -92,7 +92,12 @@ def test_layout_headings_are_checked(text, heading):
 @pytest.mark.parametrize("raw, clean", [
     ("scoring 59 . 13. Kimi-Audio", "scoring 59.13. Kimi-Audio"),  # digits of a math font, as the engine gives them
     ("|Seed-Verifier|_>_98%|82_._7%|", "|Seed-Verifier|>98%|82.7%|"),
-    ("set to 1 . 1 × 10_−_3 , and", "set to 1.1 × 10−3 , and"),
+    ("set to 1 . 1 × 10_−_3 , and", "set to 1.1 × 10−3, and"),
+    ("approximately 200 ,_ 000 hours", "approximately 200,000 hours"), ("|[85]<br>10,_518|", "|[85] 10,518|"),
+    ("the range of Muon is (1 ,_ 1.25] of", "the range of Muon is (1, 1.25] of"),
+    ("Kimi Linear achieves ∼ 1.16 × computational efficiency", "Kimi Linear achieves ∼ 1.16× computational efficiency"),
+    ("a 128 × 128 box, 2 × (a + b)", "a 128 × 128 box, 2 × (a + b)"),
+    ("Figure 3, 100 samples", "Figure 3, 100 samples"),
     ("sparsity up to 81 _._ 25%", "sparsity up to 81.25%"),
     ("set to _a_ = 3 _._ 4445, _b_ = _−_ 4 _._ 7750", "set to a = 3.4445, b = − 4.7750"),
     ("In ECCV, 2024. 1, 2, 5", "In ECCV, 2024. 1, 2, 5"),  # a year, then page numbers: no decimal

@@ -37,6 +37,7 @@ def test_short_names_and_naming():
     assert short_name("Qwen3 Technical Report") == "Qwen3"
     assert short_name("Muon is Scalable for LLM Training") == "Muon"
     papers = [_record("2501.12948", "DeepSeek-R1: Incentivizing Reasoning"),
+              _record("2502.13189", "MoBA: Mixture of Block Attention for Long-Context LLMs"),
               _record("2405.04434", "DeepSeek-V2: A Strong, Economical MoE"),
               _record("2505.09388", "Qwen3 Technical Report"),
               _record("2503.20215", "Qwen2.5-Omni Technical Report")]
@@ -46,6 +47,7 @@ def test_short_names_and_naming():
     assert papers_named_in("What does Qwen2.5-Omni do?", papers) == ["2503.20215"]
     assert papers_named_in("see 2405.04434v2 for details", papers) == ["2405.04434"]
     assert papers_named_in("Which papers use RL?", papers) == []
+    assert papers_named_in("How long did Llama-8B-1M-MoBA train?", papers) == ["2502.13189"]  # the paper's model
 
 
 def test_a_scoped_search_ranks_without_the_papers_name():

@@ -51,8 +51,9 @@ def papers_named_in(question: str, papers: list[PaperRecord]) -> list[str]:
 
 
 def _name_pattern(name: str, longer: str = "") -> re.Pattern[str]:
-    """A paper's name as a word of its own; `longer`: what else after it makes it part of another name."""
-    return re.compile(rf"(?<![a-z0-9_-]){re.escape(name)}(?![a-z0-9_]|\.\d{longer})", re.I)
+    """A paper's name as a word of its own, or the last part of a hyphenated one ("Llama-8B-1M-MoBA" is MoBA's
+    model); `longer`: what else after it makes it part of another name."""
+    return re.compile(rf"(?<![a-z0-9_]){re.escape(name)}(?![a-z0-9_]|\.\d{longer})", re.I)
 
 
 def without_names(text: str, names: list[str]) -> str:
