@@ -44,7 +44,9 @@ def test_prompt_holds_the_passages_as_data_between_the_rules(library):
 
 def test_a_shorter_answer_prompt_reads_fewer_passages_and_keeps_their_evidence(library):
     fake = FakeChatModel(["BeeNet fails at night because the infrared camera saturates [1]."])
-    answer = Asker(library, fake, read=2, chars=120).ask("Why does BeeNet fail at night?").consume()
+    asker = Asker(library, fake, read=2, chars=120)
+    assert asker.retriever.options.read == 2  # BM25's first passages are kept among the two the model reads
+    answer = asker.ask("Why does BeeNet fail at night?").consume()
     prompt = prompt_text(fake.calls[0])
     assert prompt.count("<passage ") == 2 and len(answer.passages) > 2
     kept = [e.quote for e in answer.evidence if e.passage.chunk_id in {p.chunk_id for p in answer.passages[:2]}]

@@ -142,10 +142,10 @@ def test_bm25s_first_passages_keep_a_place_among_the_five_read():
     lexical = ["x", "y", "d0"]
     fused = fuse([dense, dense, dense, lexical])
     assert "x" not in [chunk_id for chunk_id, _ in fused][:5]
-    kept = [chunk_id for chunk_id, _ in kept_in_top(fused, lexical[:2])]
+    kept = [chunk_id for chunk_id, _ in kept_in_top(fused, lexical[:2], 5)]
     assert kept[:5] == ["d0", "d1", "d2", "x", "y"] and sorted(kept) == sorted(c for c, _ in fused)
-    assert kept_in_top(fused, ["d0", "d1"]) == fused  # already there: nothing moves
-    assert [c for c, _ in kept_in_top(fused, ["d7"], top=3)][:3] == ["d0", "d1", "d7"]
+    assert kept_in_top(fused, ["d0", "d1"], 5) == fused  # already there: nothing moves
+    assert [c for c, _ in kept_in_top(fused, ["d7"], 3)][:3] == ["d0", "d1", "d7"]
 
 
 def test_exact_term_found_by_bm25_even_when_dense_misses_it(retriever):

@@ -20,7 +20,7 @@ from ingest.text import language_of
 
 from ..llm.chat import ChatModel, LLMUnavailable, message
 from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES
-from ..retrieval.search import Retriever
+from ..retrieval.search import RetrievalOptions, Retriever
 from .citations import Citation, citations_for, quote_page, unsupported_numbers
 from .evidence import select_evidence
 from .names import unknown_names
@@ -89,7 +89,7 @@ class Asker:
         """`read`: how many of the retrieved passages the model reads; `chars`: each one's focus budget
         (a shorter prompt, a sooner first token: README "Speed")."""
         self.library = library
-        self.retriever = Retriever(library)
+        self.retriever = Retriever(library, RetrievalOptions(read=read))
         self.chat = chat
         self.read, self.chars = read, chars
 

@@ -9,9 +9,9 @@ compete only with each other; BM25 then ranks them on the question without the p
 them share and which otherwise pulls up the passages that repeat it); a search over several papers (no more
 than places in the answer) ranks each apart and takes their best passages in turn. Reference-list and caption
 chunks are left out unless asked for, so they never crowd out body text. BM25's first two passages keep a
-place among the five an answer reads: its exact match on a number or a name is outvoted otherwise when the
-dense wordings (three for a rewritten Japanese question) agree on something else. What each part is worth:
-`bench/retrieval.py`.
+place among the passages an answer reads (five by default): its exact match on a number or a name is
+outvoted otherwise when the dense wordings (three for a rewritten Japanese question) agree on something else.
+What each part is worth: `bench/retrieval.py`.
 """
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ from index.registry import PaperRecord
 from index.schema import ANSWER_KINDS, Passage
 from ingest.text import arxiv_ids_in, language_of, tokenize
 
+from ..llm.config import ANSWER_PASSAGES
+
 POOL = 30  # candidates taken from each retriever before fusion
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
-READ = 5  # the passages an answer reads (the default of qa/llm/config.py ANSWER_PASSAGES)
 
 
 def short_name(title: str) -> str:
@@ -91,7 +92,7 @@ def fuse(rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None 
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
-def kept_in_top(fused: list[tuple[str, float]], wanted: list[str], top: int = READ) -> list[tuple[str, float]]:
+def kept_in_top(fused: list[tuple[str, float]], wanted: list[str], top: int) -> list[tuple[str, float]]:
     """The fused ranking with the `wanted` ids that fusion left below `top` moved up into its last places."""
     ids = [chunk_id for chunk_id, _ in fused]
     late = [chunk_id for chunk_id in wanted if chunk_id in ids[top:]]
@@ -122,7 +123,8 @@ class RetrievalOptions:
     drop_names: bool = True  # BM25 inside a scoped paper ranks on the question without the paper's name
     per_paper: bool = True  # a search over several papers takes each one's best passages in turn
     own_terms: bool = True  # a rewritten Japanese question's Latin terms the rewrite lost are searched too
-    lexical_heads: int = 2  # BM25's first n passages are kept among the first READ, whatever the fusion says
+    lexical_heads: int = 2  # BM25's first n passages are kept among the first `read`, whatever the fusion says
+    read: int = ANSWER_PASSAGES  # the passages an answer reads (the Asker sets its own)
 
 
 class Retriever:
@@ -207,7 +209,7 @@ class Retriever:
             lexical = [chunk_id for chunk_id, _ in self.lexical(lexical_query, options.pool, scope, kinds)]
             order.append(lexical)
             weights.append(lexical_weight)
-        fused = kept_in_top(fuse(order, weights=weights), lexical[:options.lexical_heads])
+        fused = kept_in_top(fuse(order, weights=weights), lexical[:options.lexical_heads], options.read)
         missing = [chunk_id for chunk_id, _ in fused if chunk_id not in hits]
         hits.update({h.chunk_id: h for h in self.library.store.get(missing)} if missing else {})
         passages: list[Passage] = []
