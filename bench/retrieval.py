@@ -268,9 +268,10 @@ SYSTEMS = {  # name -> options of the app's retriever (peers are built separatel
     "try-keep-names": RetrievalOptions(drop_names=False),  # before this change
     "try-papers-together": RetrievalOptions(per_paper=False),  # before this change
     "try-no-own-terms": RetrievalOptions(own_terms=False),
-    "try-no-lexical-heads": RetrievalOptions(lexical_heads=0),  # before this change
+    "try-no-lexical-heads": RetrievalOptions(lexical_heads=0),
     "try-lexical-heads-1": RetrievalOptions(lexical_heads=1),
     "try-lexical-heads-3": RetrievalOptions(lexical_heads=3),
+    "try-no-rarity-in-scope": RetrievalOptions(rarity_in_scope=False),  # before this change
 }
 
 

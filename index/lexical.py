@@ -6,13 +6,16 @@ the registry, so any ingest or removal (by any process, in any store mode) makes
 rebuild it; a damaged copy on disk is rebuilt the same way. Tokens: `ingest.text.tokenize`.
 
 Queries score only the chunks they may return: papers and kinds are kept as small integer codes,
-so a scope is a boolean lookup, not a string comparison over every chunk.
+so a scope is a boolean lookup, not a string comparison over every chunk. Inside a scope a query's terms
+may be weighted by how rare they are there (`rarity_in_scope`) rather than in the whole library.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -116,17 +119,43 @@ class LexicalIndex:
             together &= np.logical_or.reduce([self._bm25.get_scores_from_ids([form]) > 0 for form in forms])
         return [(self._docs.ids[i], self._docs.papers[self._docs.paper_codes[i]]) for i in np.flatnonzero(together)]
 
-    def search(self, query: str, k: int, paper_ids: list[str] | None, kinds: Iterable[str]) -> list[tuple[str, float]]:
-        """Top-k (chunk id, BM25 score) among chunks of the given kinds (and papers), score > 0."""
+    def search(self, query: str, k: int, paper_ids: list[str] | None, kinds: Iterable[str],
+               rarity_in_scope: bool = False) -> list[tuple[str, float]]:
+        """Top-k (chunk id, BM25 score) among chunks of the given kinds (and papers), score > 0.
+        `rarity_in_scope`: with `paper_ids`, each term's IDF is counted among their chunks only."""
         if self._bm25 is None or self._docs is None:
             return []
         token_ids = self._bm25.get_tokens_ids(tokenize(query))
         if not token_ids:
             return []
-        scores = self._bm25.get_scores_from_ids(token_ids)
-        scores = np.where(self._docs.mask(paper_ids, kinds), scores, 0.0)
+        allowed = self._docs.mask(paper_ids, kinds)
+        if rarity_in_scope and paper_ids:
+            scores = self._scores_by_rarity_in(allowed, token_ids)
+        else:
+            scores = self._bm25.get_scores_from_ids(token_ids)
+        scores = np.where(allowed, scores, 0.0)
         if not len(scores):
             return []
         top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
         top = top[np.argsort(-scores[top])]
         return [(self._docs.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def _scores_by_rarity_in(self, allowed: np.ndarray, token_ids: list[int]) -> np.ndarray:
+        """BM25 with each term's IDF taken among the `allowed` chunks instead of the whole library. Inside one
+        paper the words that describe it ("aha moment", "2B multimodal model") fill many of its chunks and
+        tell them apart poorly, while a word rare there ("GPUs") points at the passage; across the library
+        it is the other way round. The stored scores are IDF x term frequency part: rescaled per term."""
+        data, indices, indptr = (self._bm25.scores[key] for key in ("data", "indices", "indptr"))
+        total, inside = len(allowed), int(allowed.sum())
+        scores = np.zeros(total, dtype=np.float64)
+        for token, count in Counter(token_ids).items():
+            start, end = indptr[token], indptr[token + 1]
+            docs = indices[start:end]  # the chunks holding the term, each once
+            weight = _idf(int(allowed[docs].sum()), inside) / _idf(len(docs), total)
+            scores[docs] += count * weight * data[start:end]
+        return scores
+
+
+def _idf(holding: int, chunks: int) -> float:
+    """bm25s's default (Lucene) IDF of a term that `holding` of `chunks` chunks hold."""
+    return math.log(1 + (chunks - holding + 0.5) / (holding + 0.5))

@@ -1,9 +1,12 @@
 """Dense retrieval over a real store: scoping by name and id, kinds kept out, Japanese questions."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from helpers import make_config
+from index.lexical import LexicalIndex
 from index.library import Library
 from index.registry import PaperRecord
 from index.schema import ANSWER_KINDS
@@ -154,6 +157,23 @@ def test_exact_term_found_by_bm25_even_when_dense_misses_it(retriever):
     assert lexical and all(score > 0 for _, score in lexical)
     hits = retriever.search("2M-parameter convolutional network 64x64", k=3)
     assert any("64x64" in h.text for h in hits)
+
+
+def test_bm25_inside_a_paper_weighs_terms_by_their_rarity_there(tmp_path):
+    """Every chunk of the bee paper says "bees"; "GPUs" fills another paper's chunks. Across the library the
+    bee chunks win the question, inside the bee paper the one chunk about GPUs does."""
+    bees = [f"Honey bees forage on flower {i}; the bees forage daily." for i in range(6)] + ["Four GPUs were used."]
+    gpus = [f"We train on {n} GPUs." for n in range(8)]
+    index = LexicalIndex(tmp_path / "bm25")
+    index.build("f", [SimpleNamespace(chunk_id=f"{paper}:{i}", paper_id=paper, kind="body", text=text)
+                      for paper, texts in (("bee", bees), ("gpu", gpus)) for i, text in enumerate(texts)])
+    question = "Which GPUs did the bees forage study need?"
+    assert index.search(question, 3, ["bee"], ["body"])[0][0] != "bee:6"
+    assert index.search(question, 3, ["bee"], ["body"], rarity_in_scope=True)[0][0] == "bee:6"
+    everywhere = index.search(question, 20, None, ["body"])
+    assert index.search(question, 20, None, ["body"], rarity_in_scope=True) == everywhere  # no scope, no change
+    only_gpu_paper = index.search("GPUs", 20, ["gpu"], ["body"], rarity_in_scope=True)
+    assert {c for c, _ in only_gpu_paper} == {f"gpu:{i}" for i in range(8)}
 
 
 def test_bm25_index_follows_the_corpus(retriever):

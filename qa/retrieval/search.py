@@ -6,7 +6,8 @@ score calibration between the two (e5 cosines bunch in 0.75-0.90). Scoping: expl
 automatically the papers a question names ("...of MoBA?", an arXiv id), or, when the two best passages
 of an unscoped search come from one paper, that paper searched again on its own (its passages then
 compete only with each other; BM25 then ranks them on the question without the paper's name, which all of
-them share and which otherwise pulls up the passages that repeat it); a search over several papers (no more
+them share and which otherwise pulls up the passages that repeat it, and weighs the asker's own words by how
+rare they are in that paper, not in the library); a search over several papers (no more
 than places in the answer) ranks each apart and takes their best passages in turn. Reference-list and caption
 chunks are left out unless asked for, so they never crowd out body text. BM25's first two passages keep a
 place among the passages an answer reads (five by default): its exact match on a number or a name is
@@ -124,6 +125,7 @@ class RetrievalOptions:
     per_paper: bool = True  # a search over several papers takes each one's best passages in turn
     own_terms: bool = True  # a rewritten Japanese question's Latin terms the rewrite lost are searched too
     lexical_heads: int = 2  # BM25's first n passages are kept among the first `read`, whatever the fusion says
+    rarity_in_scope: bool = True  # BM25 inside the one paper asked about weighs the asker's words by rarity there
     read: int = ANSWER_PASSAGES  # the passages an answer reads (the Asker sets its own)
 
 
@@ -161,8 +163,8 @@ class Retriever:
         return [p for p in self.library.store.query(vector, 2 * k) if p.kind in wanted][:k]
 
     def lexical(self, question: str, k: int, paper_ids: list[str] | None = None,
-                kinds: Iterable[str] = ANSWER_KINDS) -> list[tuple[str, float]]:
-        return self.library.lexical().search(question, k, paper_ids, kinds)
+                kinds: Iterable[str] = ANSWER_KINDS, rarity_in_scope: bool = False) -> list[tuple[str, float]]:
+        return self.library.lexical().search(question, k, paper_ids, kinds, rarity_in_scope)
 
     def search(self, question: str, k: int = 6, paper_keys: list[str] | None = None,
                kinds: Iterable[str] = ANSWER_KINDS, paper_ids: list[str] | None = None,
@@ -181,14 +183,18 @@ class Retriever:
         listed = self.library.ready_ids()  # chunks of no listed paper (orphans of a lost registry) never answer
         if scope and 1 < len(scope) <= k and options.per_paper:  # more papers than places: ranked together
             return interleave([self._ranked(question, rewrite, [paper], kinds, k, listed) for paper in scope], k)
-        passages = self._ranked(question, rewrite, scope, kinds, k, listed)
+        # inside the one paper asked about, BM25 weighs the asker's own words by their rarity there (not an LLM's
+        # rewording, whose filler words are rare in a paper too; not a question about several papers, whose
+        # words about one are rare in the other)
+        rarity = options.rarity_in_scope and not rewrite and (not scope or len(scope) == 1)
+        passages = self._ranked(question, rewrite, scope, kinds, k, listed, rarity)
         top = {p.paper_id for p in passages[:options.follow_paper]}
         if not scope and options.follow_paper and len(passages) >= options.follow_paper and len(top) == 1:
-            passages = self._ranked(question, rewrite, list(top), kinds, k, listed)
+            passages = self._ranked(question, rewrite, list(top), kinds, k, listed, rarity)
         return passages
 
     def _ranked(self, question: str, rewrite: str | None, scope: list[str] | None, kinds: Iterable[str],
-                k: int, listed: set[str]) -> list[Passage]:
+                k: int, listed: set[str], rarity_in_scope: bool = False) -> list[Passage]:
         options = self.options
         english = rewrite
         if rewrite and options.own_terms and language_of(question) == "ja":
@@ -206,7 +212,8 @@ class Retriever:
             lexical_query = without_names(lexical_query, self.names_of(scope))
         lexical: list[str] = []
         if options.lexical and lexical_weight:
-            lexical = [chunk_id for chunk_id, _ in self.lexical(lexical_query, options.pool, scope, kinds)]
+            found = self.lexical(lexical_query, options.pool, scope, kinds, rarity_in_scope)
+            lexical = [chunk_id for chunk_id, _ in found]
             order.append(lexical)
             weights.append(lexical_weight)
         fused = kept_in_top(fuse(order, weights=weights), lexical[:options.lexical_heads], options.read)
