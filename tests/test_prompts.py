@@ -6,8 +6,8 @@ from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.text import language_of
 from qa.answer.citations import cited_numbers, inferred_citations, unsupported_numbers
-from qa.answer.names import candidate_names
 from qa.answer.prompts import answer_messages, focus, focus_table, format_passages, is_refusal
+from qa.retrieval.names import candidate_names
 
 
 def _passage(text: str, kind: ChunkKind = ChunkKind.BODY, chunk_id: str = "c1") -> Passage:
@@ -23,6 +23,7 @@ def test_candidate_names_in_english_and_japanese_questions():
     assert candidate_names("Which papers improve reasoning with reinforcement learning?") == []
     assert candidate_names("Under Kimi Linear's gates, what happens?") == ["Kimi Linear"]  # not "Under Kimi Linear"
     assert "SFT" not in candidate_names("Janus-ProのStage III（SFT）では")  # a gloss in brackets is no name
+    assert candidate_names("In the SDXL-based method with ZeRO-1-style sharding") == ["SDXL", "ZeRO-1"]
 
 
 def test_focus_keeps_the_sentences_about_the_question_in_order():

@@ -11,6 +11,7 @@ from index.library import Library
 from index.registry import PaperRecord
 from index.schema import ANSWER_KINDS
 from pdf_factory import ANTS, BEES, make_paper_pdf
+from qa.retrieval.names import papers_by_their_names
 from qa.retrieval.search import (
     RetrievalOptions,
     Retriever,
@@ -174,6 +175,27 @@ def test_bm25_inside_a_paper_weighs_terms_by_their_rarity_there(tmp_path):
     assert index.search(question, 20, None, ["body"], rarity_in_scope=True) == everywhere  # no scope, no change
     only_gpu_paper = index.search("GPUs", 20, ["gpu"], ["body"], rarity_in_scope=True)
     assert {c for c, _ in only_gpu_paper} == {f"gpu:{i}" for i in range(8)}
+
+
+def test_a_name_only_one_paper_holds_makes_it_a_paper_asked_about(tmp_path):
+    """A question may name a paper by its model instead of its title; a name two papers hold names neither."""
+    texts = {"vt": ["VisualThinker-R1-Zero is trained from Qwen2-VL-2B without SFT.", "An aha moment appears."],
+             "pd": ["Phantom-Data filters the pairs with Qwen2.5-VL.", "Subjects are matched across videos."],
+             "r1": ["DeepSeek-R1-Zero is trained with GRPO.", "Qwen2.5-VL is cited as a vision model."]}
+    chunks = [SimpleNamespace(chunk_id=f"{paper}:{i}", paper_id=paper, kind="body", text=text)
+              for paper, paper_texts in texts.items() for i, text in enumerate(paper_texts)]
+    index = LexicalIndex(tmp_path / "bm25")
+    index.build("f", chunks)
+
+    def by_names(question: str, named: list[str] = (), names: list[str] = ()) -> list[str]:
+        return papers_by_their_names(question, index, lambda ids: [c for c in chunks if c.chunk_id in ids],
+                                     list(named), list(names))
+
+    assert by_names("What is VisualThinker-R1-Zero trained from?") == ["vt"]
+    assert by_names("Phantom-DataとVisualThinker-R1-Zeroでは？", ["pd"], ["Phantom-Data"]) == ["vt"]
+    assert by_names("How is Qwen2.5-VL used?") == []  # two papers hold it
+    assert by_names("What did R1-Zero show?") == []  # in "VisualThinker-R1-Zero" and "DeepSeek-R1-Zero"
+    assert by_names("Does VisualThinker-R1-Zero use Qwen2-VL-2B?", ["vt"], ["VisualThinker"]) == []  # named already
 
 
 def test_bm25_index_follows_the_corpus(retriever):

@@ -7,40 +7,12 @@ import re
 from collections.abc import Callable
 
 from index.lexical import LexicalIndex
-from index.schema import ANSWER_KINDS, Passage
+from index.schema import Passage
 
-MAX_CHECKED = 200  # chunks of other papers read to tell whether a name is one other paper's
+from ..retrieval.names import candidate_names, papers_holding
 
-_QUESTION_WORDS = {"what", "which", "how", "why", "when", "where", "who", "does", "did", "do", "is", "are", "can",
-                   "compare", "list", "summarize", "explain", "describe", "the", "in", "and", "of", "a", "an", "for",
-                   "under", "with", "without", "on", "at", "by", "from", "to", "after", "before", "during", "across",
-                   "between", "besides", "unlike", "like", "given", "using", "according", "within", "over", "as",
-                   "if", "while", "apart", "beyond", "among", "against", "about"}
-# "Silent Branding Attack": two or more capitalized words in a row
-_PHRASE = re.compile(r"(?<![A-Za-z0-9])[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+(?![A-Za-z0-9])")
-# "AnyAnomaly", "TMRoPE", "GPT-4", "Qwen3": a capital inside the word, or letters and digits mixed
-# (ASCII boundaries: in "GPT-4の" the Japanese particle is a word character to Unicode)
-_TOKEN = re.compile(r"(?<![A-Za-z0-9.-])(?:[A-Za-z]+[A-Z][A-Za-z0-9-]*|[A-Za-z]+-?\d[A-Za-z0-9.-]*)(?<![.-])")
-
-
-_GLOSS = re.compile(r"[(（][^()（）]*[)）]")  # "(SFT)", "（GPU 時間）"
 # a cost asked for by its unit: the paper must state it in those words ("GPU hours", 「GPU時間」)
 _GPU_HOURS = re.compile(r"GPU[- ]?(?:hours?|時間)", re.I)
-
-
-def candidate_names(question: str) -> list[str]:
-    """Names as a question writes them; a gloss in brackets ("Stage III (SFT)", 「GPU hours（GPU 時間）」) is
-    not one of them: the paper may spell out what the question abbreviates."""
-    question = _GLOSS.sub(" ", question)
-    names = []
-    for match in _PHRASE.finditer(question):
-        phrase = match.group(0)
-        while (first := re.split(r"[ -]", phrase, 1))[0].lower() in _QUESTION_WORDS and len(first) > 1:
-            phrase = first[1]
-        if re.search(r"[ -]", phrase):
-            names.append(phrase)
-    names += [m.group(0) for m in _TOKEN.finditer(question)]
-    return list(dict.fromkeys(names))
 
 
 def unknown_names(question: str, lexical: LexicalIndex, texts: Callable[[list[str]], list[Passage]],
@@ -61,14 +33,8 @@ def unknown_names(question: str, lexical: LexicalIndex, texts: Callable[[list[st
 
 
 def _not_in(name: str, lexical: LexicalIndex, paper_ids: set[str], texts: Callable[[list[str]], list[Passage]]) -> bool:
-    """No chunk of the papers holds the name as written (case, hyphens, spaces and a plural "s" aside), and not
-    exactly one other paper does."""
-    written = re.compile(r"(?<![A-Za-z0-9])" + r"(?:[\s_-]|<br>)*".join(rf"{re.escape(word)}s?"
-                         for word in re.split(r"[\s_-]+", name) if word) + r"(?![A-Za-z0-9])", re.I)
-    chunks = lexical.chunks_mentioning(name, ANSWER_KINDS)
-    inside = [chunk for chunk, paper in chunks if paper in paper_ids]
-    if inside and any(written.search(p.text) for p in texts(inside)):
+    """No chunk of the papers holds the name as written, and not exactly one other paper does."""
+    if papers_holding(name, lexical, texts, among=paper_ids, limit=None):
         return False
-    others = [chunk for chunk, paper in chunks if paper not in paper_ids][:MAX_CHECKED]
-    others = texts(others) if others else []
-    return len({p.paper_id for p in others if written.search(p.text)}) != 1
+    others = papers_holding(name, lexical, texts)
+    return others is None or len(others) != 1

@@ -20,9 +20,9 @@ from index.pdf_pages import PdfPages
 from ingest.paper import Paper
 from ingest.text import Quantities, normalized, numbers_in
 
-from ..answer.names import candidate_names
 from ..notes.parse import REPORT
 from ..notes.store import NoteStore
+from ..retrieval.names import candidate_names
 from .format import format_problems, parse_report, tweet_length
 from .grounding import PAGE_CITE, paper_text, unsupported
 from .language import language_problem, simplified_glyphs

@@ -29,9 +29,9 @@ from ingest.paper import Paper
 from ingest.text import Quantities, clip, looks_like_instruction, normalized, split_sentences
 
 from ..answer.citations import Citation, best_quote, quote_page
-from ..answer.names import candidate_names
 from ..answer.prompts import FOCUS_CHARS, defuse, focus
 from ..llm.chat import ChatModel
+from ..retrieval.names import candidate_names
 from ..retrieval.search import RRF_K, Retriever, fuse
 from .cost_facts import LABELS, cost_facts, unstated
 from .format import HEADINGS, TWEET_LIMIT, digest_entry_markdown, heading_line, summary_markdown

@@ -3,12 +3,12 @@
 Dense search carries meaning across languages (a Japanese question reaches English passages); BM25
 carries exact names and numbers ("CISPO", "93.3%") that e5 blurs. Reciprocal rank fusion needs no
 score calibration between the two (e5 cosines bunch in 0.75-0.90). Scoping: explicit papers, or
-automatically the papers a question names ("...of MoBA?", an arXiv id), or, when the two best passages
-of an unscoped search come from one paper, that paper searched again on its own (its passages then
-compete only with each other; BM25 then ranks them on the question without the paper's name, which all of
-them share and which otherwise pulls up the passages that repeat it, and weighs the asker's own words by how
-rare they are in that paper, not in the library); a search over several papers (no more
-than places in the answer) ranks each apart and takes their best passages in turn. Reference-list and caption
+automatically the papers a question names ("...of MoBA?", an arXiv id, a model only that paper holds),
+or, when the two best passages of an unscoped search come from one paper, that paper searched again on its
+own (its passages then compete only with each other; BM25 then ranks them on the question without the
+paper's name, which all of them share and which otherwise pulls up the passages that repeat it, and weighs
+the asker's own words by how rare they are in that paper, not in the library); a search over several papers
+(no more than places in the answer) ranks each apart and takes their best passages in turn. Reference-list and caption
 chunks are left out unless asked for, so they never crowd out body text. BM25's first two passages keep a
 place among the passages an answer reads (five by default): its exact match on a number or a name is
 outvoted otherwise when the dense wordings (three for a rewritten Japanese question) agree on something else.
@@ -27,6 +27,7 @@ from index.schema import ANSWER_KINDS, Passage
 from ingest.text import arxiv_ids_in, language_of, tokenize
 
 from ..llm.config import ANSWER_PASSAGES
+from .names import papers_by_their_names
 
 POOL = 30  # candidates taken from each retriever before fusion
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
@@ -126,6 +127,7 @@ class RetrievalOptions:
     own_terms: bool = True  # a rewritten Japanese question's Latin terms the rewrite lost are searched too
     lexical_heads: int = 2  # BM25's first n passages are kept among the first `read`, whatever the fusion says
     rarity_in_scope: bool = True  # BM25 inside the one paper asked about weighs the asker's words by rarity there
+    held_names: bool = True  # a name the question uses that only one paper holds makes it a paper asked about
     read: int = ANSWER_PASSAGES  # the passages an answer reads (the Asker sets its own)
 
 
@@ -143,8 +145,16 @@ class Retriever:
 
     def asked_scope(self, question: str, paper_keys: list[str] | None = None, paper_ids: list[str] | None = None,
                     rewrite: str | None = None) -> list[str]:
-        """The papers a search is about: given, or named by the question or by its English rewrite."""
-        return paper_ids or self.scope(question, paper_keys) or (rewrite and self.scope(rewrite)) or []
+        """The papers a search is about: given, or named by the question or by its English rewrite, and those
+        the question names by a name only that paper holds ("VisualThinker-R1-Zero", its model)."""
+        if paper_ids or paper_keys:
+            return paper_ids or self.scope(question, paper_keys)
+        named = self.scope(question) or (rewrite and self.scope(rewrite)) or []
+        if not self.options.held_names:
+            return named
+        held = papers_by_their_names(question, self.library.lexical(), self.library.store.get, named,
+                                     self.names_of(named))
+        return named + [paper for paper in held if paper not in named]
 
     def names_of(self, paper_ids: list[str]) -> list[str]:
         """The short names of the given papers ("MoBA")."""
