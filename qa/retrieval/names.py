@@ -72,6 +72,6 @@ def papers_by_their_names(question: str, lexical: LexicalIndex, texts: Callable[
         if len(name) < 3 or name.casefold() in own:
             continue
         holding = papers_holding(name, lexical, texts)
-        if holding and len(holding) == 1 and not holding & set(named):
+        if holding is not None and len(holding) == 1 and not holding & set(named):
             found |= holding
     return sorted(found)

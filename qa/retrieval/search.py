@@ -137,6 +137,7 @@ class Retriever:
         self.options = options
         # a search embeds each wording once, though it may run dense search twice (the paper follow-up)
         self._query_vector = lru_cache(maxsize=64)(lambda text: self.library.embedder.embed_queries([text])[0])
+        self._held: tuple[tuple, list[str]] = ((), [])  # the last held-name lookup: the Asker asks twice
 
     def scope(self, question: str, paper_keys: list[str] | None = None) -> list[str]:
         if paper_keys:
@@ -152,9 +153,11 @@ class Retriever:
         named = self.scope(question) or (rewrite and self.scope(rewrite)) or []
         if not self.options.held_names:
             return named
-        held = papers_by_their_names(question, self.library.lexical(), self.library.store.get, named,
-                                     self.names_of(named))
-        return named + [paper for paper in held if paper not in named]
+        key, held = (self.library.fingerprint(), question, tuple(named)), self._held  # one read: threads share it
+        if held[0] != key:
+            held = self._held = key, papers_by_their_names(question, self.library.lexical(), self.library.store.get,
+                                                           named, self.names_of(named))
+        return named + [paper for paper in held[1] if paper not in named]
 
     def names_of(self, paper_ids: list[str]) -> list[str]:
         """The short names of the given papers ("MoBA")."""
