@@ -5,8 +5,9 @@ from __future__ import annotations
 from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.text import language_of
-from qa.answer.citations import cited_numbers, inferred_citations, unsupported_numbers
+from qa.answer.citations import best_quote, cited_numbers, inferred_citations, unsupported_numbers
 from qa.answer.prompts import answer_messages, focus, focus_table, format_passages, is_refusal
+from qa.answer.tables import table_lines
 from qa.retrieval.names import candidate_names
 
 
@@ -45,8 +46,8 @@ def test_the_evidence_survives_a_small_focus_of_fewer_passages():
                              evidence=[(passages[1], stated)])[-1]["content"]
     assert stated in prompt and 'id="3"' not in prompt
     table = "Table 2: Results.\n| Model | Score |\n|---|---|\n" + "".join(f"| M{i} | {i}.5 |\n" for i in range(40))
-    focused = focus_table(table, 120, keep=("| Model | Score |\n| M37 | 37.5 |",))
-    assert focused.startswith("Table 2: Results.\n| Model | Score |\n|---|---|") and "| M37 | 37.5 |" in focused
+    focused = focus_table(table, "What score?", 120, keep=("| Model | Score |\n| M37 | 37.5 |",))
+    assert focused.startswith("Table 2: Results.\n") and "M37; Score: 37.5" in focused
     assert len(focused) < 200
 
 
@@ -68,3 +69,32 @@ def test_citations_explicit_inferred_and_unsupported_numbers():
     assert cited_numbers("It shrinks [2] and [1], see [2] and [7].", 2) == [2, 1]
     assert inferred_citations("Training ran on 512 H800 GPUs.", passages) == [2]
     assert unsupported_numbers("It used 512 GPUs [2] for 10 days and cost 534,700 dollars.", passages) == ["10 days"]
+    # a table is quoted by its caption; without one, by the row the answer rests on, as the page prints it
+    rows = "|Benchmark (Metric)<br># Shots|Small MoE<br>w/ MLA|\n|---|---|\n|BBH (EM) 3-shot|37.9|\n|MMLU|48.7|"
+    assert best_quote(_passage(rows, ChunkKind.TABLE), "MMLU score 48.7") == "MMLU 48.7"
+    assert best_quote(_passage("Table 2: Scores.\n" + rows, ChunkKind.TABLE), "MMLU") == "Table 2: Scores."
+
+
+def _rows(table: str) -> list[str]:
+    return [line.text for line in table_lines(table)]
+
+
+def test_a_table_reaches_the_model_as_rows_of_column_value_pairs():
+    table = ("Table 4: Comparison on benchmarks.\n"
+             "||Benchmark (Metric)|OpenAI <br>o1-mini |OpenAI<br> o1-1217|DeepSeek<br>R1|\n|---|---|---|---|---|\n"
+             "|Cd|Codeforces (Percentile)|93.4|96.6|96.3|\n|oe|Codeforces (Rating)|1820|2061|2029|\n"
+             "|gen<br>Math|AIME 2024<br>MATH-500|63.6<br>90.0|79.2<br>96.4|79.8<br>97.3|\n")
+    rows = _rows(table)
+    assert rows[0] == "Table 4: Comparison on benchmarks."
+    assert "Codeforces (Rating); OpenAI o1-mini: 1820; OpenAI o1-1217: 2061; DeepSeek R1: 2029" in rows[2]
+    assert rows[3].endswith("AIME 2024; OpenAI o1-mini: 63.6; OpenAI o1-1217: 79.2; DeepSeek R1: 79.8")  # stacked
+    assert rows[4].endswith("MATH-500; OpenAI o1-mini: 90.0; OpenAI o1-1217: 96.4; DeepSeek R1: 97.3")
+    units = "|Model|AIME|CodeForces|\n|---|---|---|\n||pass@1|rating|\n|R1-Zero|71.0|1444|"
+    assert _rows(units) == ["R1-Zero; AIME pass@1: 71.0; CodeForces rating: 1444"]
+    assert _rows("no table here\n| just a bar") == ["no table here", "| just a bar"]
+    # in the prompt, the evidence row first, then the rows with the question's terms, within the budget
+    focused = focus_table(table, "What is DeepSeek-R1's Codeforces rating?", 150,
+                          keep=("|oe|Codeforces (Rating)|1820|2061|2029|",))
+    assert "DeepSeek R1: 2029" in focused and "AIME" not in focused
+    block = format_passages([_passage(table, ChunkKind.TABLE)], "Codeforces rating?")
+    assert "OpenAI o1-1217: 2061; DeepSeek R1: 2029" in block and "|---|" not in block

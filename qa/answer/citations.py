@@ -15,6 +15,8 @@ from ingest.chunking import ChunkKind
 from ingest.paper import Paper
 from ingest.text import Quantities, looks_like_instruction, normalized, split_sentences, tokenize
 
+from .tables import row_texts
+
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 QUOTE_CHARS = 320
 
@@ -87,11 +89,13 @@ def inferred_citations(answer: str, passages: list[Passage], min_support: int = 
 
 def best_quote(passage: Passage, query: str) -> str:
     """The sentence of the passage that shares most terms with the query (question + answer)."""
-    if passage.kind == ChunkKind.TABLE:  # its caption: the markdown cells are not the page's text order
-        return passage.text.split("\n|", 1)[0][:QUOTE_CHARS].strip()
+    terms = set(tokenize(query))
+    if passage.kind == ChunkKind.TABLE:  # its caption; without one, the row with most of the query's terms
+        caption = "" if passage.text.startswith("|") else passage.text.split("\n|", 1)[0].strip()
+        rows = row_texts(passage.text)
+        return (caption or max(rows or [passage.text], key=lambda row: _support(terms, row)))[:QUOTE_CHARS].strip()
     sentences = [s for s in split_sentences(passage.text) if len(s) > 20 and not looks_like_instruction(s)] \
         or [passage.text]
-    terms = set(tokenize(query))
     best = max(sentences, key=lambda sentence: _support(terms, sentence))
     if len(best) > QUOTE_CHARS:
         best = best[:QUOTE_CHARS].rsplit(" ", 1)[0] + " …"

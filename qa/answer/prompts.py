@@ -18,6 +18,7 @@ from ingest.text import looks_like_instruction, split_sentences, tokenize
 
 from ..llm.chat import Message, message
 from ..llm.config import ANSWER_CHARS
+from .tables import table_lines
 
 LANGUAGES = {"en": "English", "ja": "Japanese"}
 REFUSAL = {
@@ -92,7 +93,7 @@ and English terms exactly as written. Reply with the English question only.
 def focus(text: str, question: str, budget: int = FOCUS_CHARS, keep: tuple[str, ...] = ()) -> str:
     """The sentences of a passage that share most terms with the question, in their original order,
     up to `budget` characters; sentences found in a `keep` quote (the evidence) come first whatever
-    the budget. (Tables are not focused: their cells are not sentences.)"""
+    the budget. (A table's cells are not sentences: focus_table.)"""
     if len(text) <= budget and not keep:
         return text
     sentences = split_sentences(text)
@@ -111,25 +112,27 @@ def focus(text: str, question: str, budget: int = FOCUS_CHARS, keep: tuple[str, 
     return " ".join(sentences[i] for i in sorted(chosen))
 
 
-def focus_table(text: str, budget: int, keep: tuple[str, ...] = ()) -> str:
-    """A table's caption, header and rule, its evidence rows, then other rows while `budget` lasts."""
-    lines = text.splitlines()
-    rows = [i for i, line in enumerate(lines) if line.startswith("|")]
-    if len(text) <= budget or len(rows) < 3:
-        return text
-    fixed = [i for i in range(len(lines)) if i not in rows] + rows[:2]
-    evidence = [i for i in rows[2:] if any(lines[i] in quote for quote in keep)]
-    chosen, used = set(fixed + evidence), sum(len(lines[i]) + 1 for i in fixed + evidence)
-    for i in rows[2:]:
-        if i not in chosen and used + len(lines[i]) <= budget:
+def focus_table(text: str, question: str, budget: int, keep: tuple[str, ...] = ()) -> str:
+    """A table as "column: value" rows (qa/answer/tables.py) after its caption: the evidence rows, then the rows
+    sharing most terms with the question while `budget` lasts, in the table's order."""
+    lines = table_lines(text)
+    fixed = [i for i, line in enumerate(lines) if not line.is_row]
+    evidence = [i for i, line in enumerate(lines) if line.is_row and any(line.source in quote for quote in keep)]
+    terms = set(tokenize(question))
+    ranked = sorted((i for i, line in enumerate(lines) if line.is_row and i not in evidence),
+                    key=lambda i: -len(terms & set(tokenize(lines[i].text))))
+    chosen = set(fixed + evidence)
+    used = sum(len(lines[i].text) + 1 for i in chosen)
+    for i in ranked:
+        if used + len(lines[i].text) <= budget or not chosen - set(fixed):
             chosen.add(i)
-            used += len(lines[i]) + 1
-    return "\n".join(lines[i] for i in sorted(chosen))
+            used += len(lines[i].text) + 1
+    return "\n".join(lines[i].text for i in sorted(chosen))
 
 
 def format_passages(passages: list[Passage], question: str, budget: int = FOCUS_CHARS,
                     evidence: dict[str, tuple[str, ...]] | None = None) -> str:
-    """Numbered passages in tags, each focused to `budget` characters (tables only below the default);
+    """Numbered passages in tags, each focused to `budget` characters (a table as rows of "column: value");
     tag-like text inside a paper is defused so it cannot close the block. `evidence`: quotes per chunk
     id, kept in the focus."""
     evidence = evidence or {}
@@ -137,7 +140,7 @@ def format_passages(passages: list[Passage], question: str, budget: int = FOCUS_
     for number, p in enumerate(passages, start=1):
         keep = evidence.get(p.chunk_id, ())
         if p.kind == ChunkKind.TABLE:
-            text = focus_table(p.text, budget, keep) if budget < FOCUS_CHARS else p.text
+            text = focus_table(p.text, question, budget, keep)
         else:
             text = focus(p.text, question, budget, keep)
         text = _TAG.sub("[tag removed]", defuse(text))
