@@ -42,11 +42,8 @@ def _stacked(cells: list[list[str]]) -> list[list[str]]:
     n = max(len(parts) for parts in cells)
     if n == 1 or any(len(parts) not in (1, n) for parts in cells if any(parts)):
         return [_flat(cells)]
-    rows = []
-    for k in range(n):
-        rows.append([parts[k] if len(parts) == n else
-                     (parts[0] if k == 0 or not _is_value(parts[0]) else "") for parts in cells])
-    return rows
+    return [[parts[k] if len(parts) == n else (parts[0] if k == 0 or not _is_value(parts[0]) else "")
+             for parts in cells] for k in range(n)]
 
 
 def _row(header: list[str], cells: list[str]) -> str:
