@@ -13,6 +13,8 @@ from enum import StrEnum
 from .paper import BlockKind, Paper, Section
 from .text import split_sentences
 
+TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")  # the |---|---| line under a markdown table's header row
+
 
 class ChunkKind(StrEnum):
     """What a stored chunk holds; answers draw on abstract, body and table chunks."""
@@ -127,7 +129,7 @@ def _pack(pieces: list[_Piece], header: str, budget: int, count_tokens: Callable
 def _table_pieces(text: str, page: int) -> list[_Piece]:
     """A long markdown table is cut by rows; every part keeps the caption and header rows."""
     lines = text.split("\n")
-    head_end = next((i + 1 for i, line in enumerate(lines) if re.match(r"^\|?\s*:?-{3,}", line)), 0)
+    head_end = next((i + 1 for i, line in enumerate(lines) if TABLE_RULE.match(line)), 0)
     head = "\n".join(lines[:head_end])
     rows = lines[head_end:]
     return [_Piece(f"{head}\n{row}" if head else row, page) for row in rows] if head else [_Piece(text, page)]

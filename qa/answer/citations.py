@@ -92,8 +92,8 @@ def best_quote(passage: Passage, query: str) -> str:
     terms = set(tokenize(query))
     if passage.kind == ChunkKind.TABLE:  # its caption; without one, the row with most of the query's terms
         caption = "" if passage.text.startswith("|") else passage.text.split("\n|", 1)[0].strip()
-        rows = row_texts(passage.text)
-        return (caption or max(rows or [passage.text], key=lambda row: _support(terms, row)))[:QUOTE_CHARS].strip()
+        return (caption or max(row_texts(passage.text) or [passage.text],
+                               key=lambda row: _support(terms, row)))[:QUOTE_CHARS].strip()
     sentences = [s for s in split_sentences(passage.text) if len(s) > 20 and not looks_like_instruction(s)] \
         or [passage.text]
     best = max(sentences, key=lambda sentence: _support(terms, sentence))

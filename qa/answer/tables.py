@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_RULE = re.compile(r"^\|?\s*:?-{3,}")
+from ingest.chunking import TABLE_RULE
+
 _VALUE = re.compile(r"[-+±~<>≈]?\s*\.?\d|[-–—]$")  # a number, a score "2056 / 98.2%", or a dash for none
 _BREAK = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"</?[a-z]+>", re.I)
@@ -21,6 +22,11 @@ class TableLine:
     source: str  # the line of the markdown table it comes from (evidence quotes hold those)
     text: str  # as the model reads it
     is_row: bool  # a body row (a caption or note line is not)
+
+
+def _rule(lines: list[str]) -> int:
+    """The index of the line under the header row, -1 when there is none."""
+    return next((i for i, line in enumerate(lines) if TABLE_RULE.match(line)), -1)
 
 
 def _cells(line: str) -> list[list[str]]:
@@ -63,8 +69,8 @@ def table_lines(text: str) -> list[TableLine]:
     a first body row without one ("pass@1", "rating") is a second header row, joined to the first. Text that is not a
     markdown table comes back line by line, unchanged."""
     lines = text.split("\n")
-    rule = next((i for i, line in enumerate(lines) if _RULE.match(line)), None)
-    if rule is None or rule == 0 or not lines[rule - 1].lstrip().startswith("|"):
+    rule = _rule(lines)
+    if rule < 1 or not lines[rule - 1].lstrip().startswith("|"):
         return [TableLine(line, line, False) for line in lines]
     header = _flat(_cells(lines[rule - 1]))
     out = [TableLine(line, line, False) for line in lines[:rule - 1]]
@@ -91,6 +97,5 @@ def row_texts(text: str) -> list[str]:
     """Each body row of a markdown table as its cells' words in order, as the page prints them (no pipes or
     tags): what a quote of a table without a caption can show and find on its page."""
     lines = text.split("\n")
-    rule = next((i for i, line in enumerate(lines) if _RULE.match(line)), -1)
     return [" ".join(part for parts in _cells(line) for part in parts if part)
-            for line in lines[rule + 1:] if line.lstrip().startswith("|")]
+            for line in lines[_rule(lines) + 1:] if line.lstrip().startswith("|")]
