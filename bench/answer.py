@@ -72,10 +72,12 @@ def count_prompts(chat, tokenizer, tokens: list[int]) -> None:
 
 def prompt_facts(backend, questions, rewrites: dict[str, str], tokenizer) -> dict:
     """Without the LLM, over every answerable dev question: how often each shape's prompt holds an expected
-    fact (the model cannot copy what it does not read), and its tokens; over all of them, which are declined
+    fact (the model cannot copy what it does not read), and its tokens; whether each evidence quote is found on
+    the page it cites (how often they hold a fact: bench/retrieval.py); over all of them, which are declined
     before any answer call (a name the papers asked about do not mention: qa/answer/names.py)."""
     asker = CachedRewriteAsker(backend.library, backend.chat, 5, 700, rewrites)
     rows = {name: [] for name in SHAPES}
+    quotes: list[tuple[bool, int]] = []
     declined: dict[str, list[str]] = {"answerable": [], "unanswerable": []}
     for q in questions:
         answer = asker.ask(q.question, lang=q.lang).answer  # retrieval and evidence; the LLM only when iterated
@@ -83,6 +85,8 @@ def prompt_facts(backend, questions, rewrites: dict[str, str], tokenizer) -> dic
             declined["answerable" if q.papers else "unanswerable"].append(f"{q.id}: {', '.join(answer.unmentioned)}")
         if not q.facts:
             continue
+        quotes += [(backend.library.pages.quote_on_page(e.passage.paper_id, e.page, e.quote), len(e.quote))
+                   for e in answer.evidence]
         for name, (read, chars) in SHAPES.items():
             prompt = answer_messages(q.question, answer.passages, q.lang, focus_on=answer.standalone, limit=read,
                                      budget=chars, evidence=kept_evidence(answer, chars))[-1]["content"]
@@ -94,6 +98,8 @@ def prompt_facts(backend, questions, rewrites: dict[str, str], tokenizer) -> dic
                    **{f"fact_in_prompt_{lang}": round(statistics.fmean(f for f, _, asked in r if asked == lang), 3)
                       for lang in ("en", "ja")},
                    "prompt_tokens_mean": round(statistics.fmean(t for _, t, _ in r))} for name, r in rows.items()} | {
+        "evidence_quotes": {"quotes": len(quotes), "on_their_page": round(statistics.fmean(ok for ok, _ in quotes), 3),
+                            "chars_mean": round(statistics.fmean(n for _, n in quotes))},
         "declined_before_llm": {kind: {"share": round(len(ids) / max(1, counts[kind]), 3), "ids": ids}
                                 for kind, ids in declined.items()}}
 

@@ -135,7 +135,9 @@ class AppSystem:
     def evidence(self, question: str) -> list[tuple[str, str]]:
         """The evidence sentences the answer would show first (qa/answer/evidence.py), from the last search."""
         started = time.perf_counter()
-        chosen, _ = select_evidence(question, self.last, self.retriever.library.embedder, [self.last_rewrite])
+        library = self.retriever.library
+        papers = {p.paper_id: library.parsed(p.paper_id) for p in self.last[:5] if p.page_start != p.page_end}
+        chosen, _ = select_evidence(question, self.last, library.embedder, [self.last_rewrite], papers)
         self.evidence_s.append(time.perf_counter() - started)
         return [(e.passage.arxiv_id or e.passage.paper_id, e.sentence) for e in chosen]
 

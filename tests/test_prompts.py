@@ -6,6 +6,7 @@ from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.text import language_of
 from qa.answer.citations import best_quote, cited_numbers, inferred_citations, unsupported_numbers
+from qa.answer.evidence import candidates, windows
 from qa.answer.prompts import answer_messages, focus, focus_table, format_passages, is_refusal
 from qa.answer.tables import table_lines
 from qa.retrieval.names import candidate_names
@@ -46,7 +47,7 @@ def test_the_evidence_survives_a_small_focus_of_fewer_passages():
                              evidence=[(passages[1], stated)])[-1]["content"]
     assert stated in prompt and 'id="3"' not in prompt
     table = "Table 2: Results.\n| Model | Score |\n|---|---|\n" + "".join(f"| M{i} | {i}.5 |\n" for i in range(40))
-    focused = focus_table(table, "What score?", 120, keep=("| Model | Score |\n| M37 | 37.5 |",))
+    focused = focus_table(table, "What score?", 120, keep=("M37 37.5",))
     assert focused.startswith("Table 2: Results.\n") and "M37; Score: 37.5" in focused
     assert len(focused) < 200
 
@@ -94,7 +95,21 @@ def test_a_table_reaches_the_model_as_rows_of_column_value_pairs():
     assert _rows("no table here\n| just a bar") == ["no table here", "| just a bar"]
     # in the prompt, the evidence row first, then the rows with the question's terms, within the budget
     focused = focus_table(table, "What is DeepSeek-R1's Codeforces rating?", 150,
-                          keep=("|oe|Codeforces (Rating)|1820|2061|2029|",))
+                          keep=("oe Codeforces (Rating) 1820 2061 2029",))
     assert "DeepSeek R1: 2029" in focused and "AIME" not in focused
     block = format_passages([_passage(table, ChunkKind.TABLE)], "Codeforces rating?")
     assert "OpenAI o1-1217: 2061; DeepSeek R1: 2029" in block and "|---|" not in block
+
+
+def test_evidence_quotes_run_to_the_sentence_that_states_the_fact_but_not_onto_the_next_page():
+    setup = "During RL training we observed a discrepancy between training and inference probabilities."
+    middle = "It grew with the length of the rollouts and hurt the reward in every run we made."
+    fact = "To address this, we increased the precision of the LM output head to FP32."
+    pool = candidates([_passage(f"{setup} {middle} {fact} Later sections use it throughout.")])
+    assert [pool[k].sentence for k in windows(pool)[0]] == [setup, middle, fact]  # a quote of three sentences
+    assert len(windows(pool, chars=100)[0]) == 2  # a third only within the length; two always
+    turn = {fact: 5}  # the fact's sentence printed on the next page: the quote stops before it
+    assert len(windows(pool, page_of=lambda c: turn.get(c.sentence, 4))[0]) == 2
+    # a table row is quoted by its cells, as the page prints them, and matched by its columns' names
+    row, = candidates([_passage("|Model|AIME 2024|\n|---|---|\n|R1-Zero|71.0|", ChunkKind.TABLE)])
+    assert (row.sentence, row.scored, row.row) == ("R1-Zero 71.0", "R1-Zero; AIME 2024: 71.0", True)

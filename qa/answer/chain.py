@@ -195,9 +195,11 @@ class Asker:
     def _evidence(self, answer: Answer) -> tuple[list[Citation], bool]:
         """The evidence sentences as citations (quote = the sentence, page = the page it is on), numbered
         like the passages they come from."""
-        chosen, weak = select_evidence(answer.question, answer.passages, self.library.embedder, [answer.standalone])
+        papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages if p.page_start != p.page_end}
+        chosen, weak = select_evidence(answer.question, answer.passages, self.library.embedder, [answer.standalone],
+                                       papers)
         number = {p.chunk_id: n for n, p in enumerate(answer.passages, start=1)}
-        return [Citation(e.passage, e.sentence, quote_page(self._parsed(e.passage.paper_id), e.passage, e.sentence),
+        return [Citation(e.passage, e.sentence, quote_page(papers.get(e.passage.paper_id), e.passage, e.sentence),
                          number[e.passage.chunk_id]) for e in chosen], weak
 
     def _parsed(self, paper_id: str) -> Paper | None:

@@ -16,30 +16,37 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from index.embedder import Embedder
 from index.schema import Passage
 from ingest.chunking import ChunkKind
+from ingest.paper import Paper
 from ingest.text import looks_like_instruction, split_sentences, tokenize
 
 from ..retrieval.search import fuse, short_name, without_names
+from .citations import quote_page
+from .tables import row_text, table_lines
 
 MAX_QUOTES = 3
 PASSAGES = 5  # the sentences of the top passages compete
+WINDOW, WINDOW_CHARS = 3, 450  # a quote: a sentence and up to two after it, a third only within 450 characters
 WEAK_EVIDENCE = "weak: these quotes share few of the question's terms"
 _QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:\w+ )?(?:rate|score|accuracy|number|size|"
                        r"percentage|ratio|cost|budget)\b|何(?:%|パーセント|個|件|回|倍|時間|日|人|枚|層|億|万)|"
                        r"いくつ|どれ(?:だけ|くらい|ほど)|スコア|精度|割合|数", re.I)
 _DIGIT = re.compile(r"\d")
+PageOf = Callable[["EvidenceSentence"], int]
 
 
 @dataclass
 class EvidenceSentence:
-    sentence: str  # verbatim from the passage (a table row under its header row)
+    sentence: str  # verbatim from the passage (a table row: its cells' words, as the page prints them)
     passage: Passage
     rank: int  # 1 = the passage retrieval ranked first
     row: bool = False  # a table row: quoted alone
+    scored: str = ""  # what is matched to the question when not the sentence: a row with its columns' names
 
 
 def candidates(passages: list[Passage]) -> list[EvidenceSentence]:
@@ -47,19 +54,47 @@ def candidates(passages: list[Passage]) -> list[EvidenceSentence]:
     found: list[EvidenceSentence] = []
     for rank, passage in enumerate(passages[:PASSAGES], start=1):
         if passage.kind == ChunkKind.TABLE:
-            lines = [line for line in passage.text.splitlines() if line.startswith("|")]
-            header = lines[0] if lines else ""
-            units = [f"{header}\n{line}" for line in lines[2:] if _DIGIT.search(line)]  # [1] is the |---| rule
+            found += [EvidenceSentence(row_text(line.source), passage, rank, True, line.text)
+                      for line in table_lines(passage.text) if line.is_row and _DIGIT.search(line.text)]
         else:
-            units = [s for s in split_sentences(passage.text) if 20 <= len(s) <= 600]
-        found += [EvidenceSentence(unit, passage, rank, passage.kind == ChunkKind.TABLE) for unit in units
-                  if not looks_like_instruction(unit)]
+            found += [EvidenceSentence(s, passage, rank) for s in split_sentences(passage.text)
+                      if 20 <= len(s) <= 600 and not looks_like_instruction(s)]
     return found
+
+
+def windows(pool: list[EvidenceSentence], page_of: PageOf | None = None, size: int = WINDOW,
+            chars: int = WINDOW_CHARS) -> list[list[int]]:
+    """Each candidate with the sentences after it in its passage and on its page (`page_of`): up to `size` while
+    within `chars` (two always). A fact is often set up in one sentence and stated in a later one ("To address
+    this, we set ..."); a quote that ran onto the next page would be found on neither."""
+    spans = []
+    for i, c in enumerate(pool):
+        span, length = [i], len(c.sentence)
+        for j in range(i + 1, min(i + size, len(pool))):
+            if c.row or pool[j].passage is not c.passage or (len(span) > 1 and length + len(pool[j].sentence) > chars) \
+                    or (page_of and page_of(pool[j]) != page_of(c)):
+                break
+            span.append(j)
+            length += len(pool[j].sentence)
+        spans.append(span)
+    return spans
+
+
+def page_finder(papers: Mapping[str, Paper | None]) -> PageOf:
+    """The page a candidate starts on, found in its parsed paper (remembered: windows ask several times)."""
+    pages: dict[tuple[str, str], int] = {}
+
+    def page_of(c: EvidenceSentence) -> int:
+        key = (c.passage.chunk_id, c.sentence)
+        if key not in pages:
+            pages[key] = quote_page(papers.get(c.passage.paper_id), c.passage, c.sentence)
+        return pages[key]
+    return page_of
 
 
 def _term_weights(pool: list[EvidenceSentence]) -> tuple[list[set[str]], dict[str, float]]:
     """Each candidate's terms, and each term's rarity among the candidates (a term in all of them says little)."""
-    terms = [set(tokenize(c.sentence)) for c in pool]
+    terms = [set(tokenize(c.scored or c.sentence)) for c in pool]
     counts: dict[str, int] = {}
     for found in terms:
         for term in found:
@@ -68,10 +103,11 @@ def _term_weights(pool: list[EvidenceSentence]) -> tuple[list[set[str]], dict[st
                    for t, n in counts.items()}
 
 
-def select_evidence(question: str, passages: list[Passage], embedder: Embedder,
-                    wordings: list[str] | None = None) -> tuple[list[EvidenceSentence], bool]:
+def select_evidence(question: str, passages: list[Passage], embedder: Embedder, wordings: list[str] | None = None,
+                    papers: Mapping[str, Paper | None] | None = None) -> tuple[list[EvidenceSentence], bool]:
     """Up to three quotes, best first, and whether the evidence is weak. `wordings`: the question's other
-    wordings (its English rewrite), whose terms are the papers' own."""
+    wordings (its English rewrite), whose terms are the papers' own; `papers`: the passages' parsed papers, by
+    id, which say where a page ends (without them a quote may run onto the next page)."""
     pool = candidates(passages)
     if not pool:
         return [], True
@@ -80,24 +116,23 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder,
     asked = {t for q in queries for t in tokenize(without_names(q, names))}
     terms, weight = _term_weights(pool)
     lexical = [sum(weight[t] for t in asked & found) for found in terms]
-    dense = (embedder.embed_passages([c.sentence for c in pool]) @ embedder.embed_queries(queries).T).max(axis=1)
-    following = [i + 1 if i + 1 < len(pool) and not c.row and pool[i + 1].passage is c.passage else None
-                 for i, c in enumerate(pool)]
-    quotes = [(i, n) for i, n in enumerate(following)]  # a sentence and the one after it, scored together
-    unit_dense = [max(dense[i], dense[n]) if n is not None else dense[i] for i, n in quotes]
-    unit_lexical = [lexical[i] + (lexical[n] if n is not None else 0.0) for i, n in quotes]
-    everything = range(len(quotes))
+    dense = (embedder.embed_passages([c.scored or c.sentence for c in pool])
+             @ embedder.embed_queries(queries).T).max(axis=1)
+    spans = windows(pool, page_finder(papers) if papers else None)  # a sentence and the ones after it, scored together
+    unit_dense = [max(dense[k] for k in span) for span in spans]
+    unit_lexical = [sum(lexical[k] for k in span) for span in spans]
+    everything = range(len(spans))
     rankings = [sorted(everything, key=lambda u: -unit_dense[u]),
                 sorted(everything, key=lambda u: (-unit_lexical[u], pool[u].rank)),
                 sorted(everything, key=lambda u: pool[u].rank)]
     order = [int(u) for u, _ in fuse([[str(u) for u in r] for r in rankings], weights=[1.0, 1.0, 0.5])]
-    text = [pool[i].sentence + (" " + pool[n].sentence if n is not None else "") for i, n in quotes]
+    text = [" ".join(pool[k].sentence for k in span) for span in spans]
     if any(_QUANTITY.search(q) for q in queries):
         order = [u for u in order if _DIGIT.search(text[u])] + [u for u in order if not _DIGIT.search(text[u])]
     chosen: list[EvidenceSentence] = []
     used: set[int] = set()
     for u in order:
-        span = {quotes[u][0], quotes[u][1]} - {None}
+        span = set(spans[u])
         if span & used or any(c.sentence == text[u] for c in chosen):  # a sentence repeated in an appendix
             continue
         used |= span

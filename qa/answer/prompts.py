@@ -18,7 +18,7 @@ from ingest.text import looks_like_instruction, split_sentences, tokenize
 
 from ..llm.chat import Message, message
 from ..llm.config import ANSWER_CHARS
-from .tables import table_lines
+from .tables import row_text, table_lines
 
 LANGUAGES = {"en": "English", "ja": "Japanese"}
 REFUSAL = {
@@ -117,7 +117,7 @@ def focus_table(text: str, question: str, budget: int, keep: tuple[str, ...] = (
     sharing most terms with the question while `budget` lasts, in the table's order."""
     lines = table_lines(text)
     fixed = [i for i, line in enumerate(lines) if not line.is_row]
-    evidence = [i for i, line in enumerate(lines) if line.is_row and any(line.source in quote for quote in keep)]
+    evidence = [i for i, line in enumerate(lines) if line.is_row and row_text(line.source) in keep]
     terms = set(tokenize(question))
     ranked = sorted((i for i, line in enumerate(lines) if line.is_row and i not in evidence),
                     key=lambda i: -len(terms & set(tokenize(lines[i].text))))

@@ -93,9 +93,13 @@ def table_lines(text: str) -> list[TableLine]:
     return out
 
 
+def row_text(line: str) -> str:
+    """A markdown table row as its cells' words in order, as the page prints them (no pipes or tags): what a
+    quote of a table row can show and find on its page."""
+    return " ".join(part for parts in _cells(line) for part in parts if part)
+
+
 def row_texts(text: str) -> list[str]:
-    """Each body row of a markdown table as its cells' words in order, as the page prints them (no pipes or
-    tags): what a quote of a table without a caption can show and find on its page."""
+    """Each body row of a markdown table as `row_text`."""
     lines = text.split("\n")
-    return [" ".join(part for parts in _cells(line) for part in parts if part)
-            for line in lines[_rule(lines) + 1:] if line.lstrip().startswith("|")]
+    return [row_text(line) for line in lines[_rule(lines) + 1:] if line.lstrip().startswith("|")]
