@@ -17,6 +17,8 @@ import pymupdf
 from ingest.text import normalized
 
 RENDER_DPI = 110
+ELISION = " … "  # a quote's words the page does not print, left out
+MIN_PIECE = 20  # letters: a shorter run of words is found on almost any page
 
 
 @dataclass
@@ -55,8 +57,37 @@ class PdfPages:
         return text
 
     def quote_on_page(self, paper_id: str, page: int, quote: str) -> bool:
-        probe = normalized(_unclipped(quote))
-        return bool(probe) and probe in self.text(paper_id, page)
+        """The page prints the quote: each of its pieces between elisions, in order."""
+        text, start = self.text(paper_id, page), 0
+        for piece in _pieces(quote, normalized):
+            start = text.find(piece, start) if piece else -1
+            if start < 0:
+                return False
+            start += len(piece)
+        return True
+
+    def as_printed(self, paper_id: str, page: int, quote: str) -> str:
+        """The quote as the page prints it: the runs of its words found there in order (each at least
+        `MIN_PIECE` letters), joined by " … " where the parsed text holds more than the page (a table caption
+        or a figure's label set inside the sentence, a formula written otherwise, the sentence's end on the
+        next page). Unchanged when the page holds all of it, or less than half."""
+        text = self.text(paper_id, page)
+        if not text or self.quote_on_page(paper_id, page, quote):
+            return quote
+        words, pieces, start, i, gap = _unclipped(quote).split(), [], 0, 0, False
+        while i < len(words):
+            end, found = i, -1
+            while end < len(words) and (at := text.find(normalized(" ".join(words[i:end + 1])), start)) >= 0:
+                end, found = end + 1, at
+            run = " ".join(words[i:end])
+            if found >= 0 and len(normalized(run)) >= MIN_PIECE:
+                pieces.append(("… " if gap and not pieces else "") + run)
+                start, i, gap = found + len(normalized(run)), end, False
+            else:
+                i, gap = i + 1, True
+        if sum(len(normalized(p)) for p in pieces) < len(normalized(quote)) / 2:
+            return quote
+        return ELISION.join(pieces) + (" …" if gap or quote.endswith("…") else "")
 
     def render(self, paper_id: str, page: int, quote: str = "") -> PageImage | None:
         """Page `page` (clamped to the file's pages) as PNG, the quote highlighted where it is found on it;
@@ -75,7 +106,12 @@ class PdfPages:
 
 
 def _unclipped(quote: str) -> str:
-    return quote.removesuffix(" …").removesuffix("…")
+    return quote.removeprefix("… ").removesuffix(" …").removesuffix("…")
+
+
+def _pieces(quote: str, letters: Callable[[str], str]) -> list[str]:
+    """The verbatim pieces of a quote, between its elisions, as `letters` reduces them."""
+    return [letters(piece) for piece in _unclipped(quote).split(ELISION)]
 
 
 def _letters(text: str) -> str:
@@ -88,8 +124,8 @@ def quote_rects(page: pymupdf.Page, quote: str) -> list[pymupdf.Rect]:
     """The rectangles of the page's words that spell the whole quote in reading order (across line and
     column breaks, a hyphen at a line end dropped); [] when the page does not hold the whole quote, so
     nothing else is ever highlighted in its place."""
-    target = _letters(_unclipped(quote))
-    if len(target) < 8:
+    targets = _pieces(quote, _letters)
+    if sum(map(len, targets)) < 8:
         return []
     words = page.get_text("words", sort=False)  # (x0, y0, x1, y1, word, block, line, word_no)
     stream, owner = [], []
@@ -97,12 +133,15 @@ def quote_rects(page: pymupdf.Page, quote: str) -> list[pymupdf.Rect]:
         letters = _letters(word[4])
         stream.append(letters)
         owner.extend([index] * len(letters))
-    start = "".join(stream).find(target)
-    if start < 0:
-        return []
-    hit = sorted(set(owner[start:start + len(target)]))
+    joined, start, hit = "".join(stream), 0, set()
+    for target in targets:
+        start = joined.find(target, start) if target else -1
+        if start < 0:
+            return []
+        hit |= set(owner[start:start + len(target)])
+        start += len(target)
     lines: dict[tuple[int, int], pymupdf.Rect] = {}
-    for index in hit:
+    for index in sorted(hit):
         x0, y0, x1, y1, _, block, line, _ = words[index]
         rect = pymupdf.Rect(x0, y0, x1, y1)
         lines[(block, line)] = lines[(block, line)] | rect if (block, line) in lines else rect

@@ -33,3 +33,17 @@ def test_pages_render_with_the_quote_marked_and_clamped_to_the_file(synthetic_pd
     assert not pages.render("p", 1, LIMITS).found
     assert pages.render("p", 99).page == 3
     assert pages.render("gone", 1) is None
+
+
+def test_a_quote_the_parse_interrupted_is_shown_as_the_page_prints_it(synthetic_pdf):
+    pages = PdfPages(lambda paper_id: str(synthetic_pdf))
+    limits = LIMITS.split(" and ")  # "Our study covers only English text", "models below one billion parameters."
+    parsed = f"{limits[0]} Table 3: Results. and {limits[1]}"  # a caption the parser set inside the sentence
+    assert not pages.quote_on_page("p", 2, parsed)
+    printed = pages.as_printed("p", 2, parsed)
+    assert printed == f"{limits[0]} … and {limits[1]}" and pages.quote_on_page("p", 2, printed)
+    assert not pages.quote_on_page("p", 2, f"{limits[1]} … {limits[0]}")  # pieces in the page's order only
+    with pymupdf.open(synthetic_pdf) as doc:
+        assert quote_rects(doc[1], printed)  # each piece highlighted
+    assert pages.as_printed("p", 2, LIMITS) == LIMITS  # whole on its page: unchanged
+    assert pages.as_printed("p", 1, LIMITS) == LIMITS  # not on the page: left as it is, and fails the check

@@ -174,8 +174,8 @@ class Asker:
                 answer.error = _with_passages(exc)
         answer.timings["total_s"] = time.perf_counter() - started
         papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages}
-        answer.citations = citations_for("" if answer.refused else answer.text, answer.standalone, answer.passages,
-                                         papers)
+        answer.citations = self._as_printed(citations_for("" if answer.refused else answer.text, answer.standalone,
+                                                          answer.passages, papers))
 
     @staticmethod
     def _streamed(answer: Answer, deltas: Iterator[str], started: float) -> Generator[str, None, bool]:
@@ -199,8 +199,15 @@ class Asker:
         chosen, weak = select_evidence(answer.question, answer.passages, self.library.embedder, [answer.standalone],
                                        papers)
         number = {p.chunk_id: n for n, p in enumerate(answer.passages, start=1)}
-        return [Citation(e.passage, e.sentence, quote_page(papers.get(e.passage.paper_id), e.passage, e.sentence),
-                         number[e.passage.chunk_id]) for e in chosen], weak
+        return self._as_printed([Citation(e.passage, e.sentence, quote_page(papers.get(e.passage.paper_id), e.passage,
+                                                                            e.sentence), number[e.passage.chunk_id])
+                                 for e in chosen]), weak
+
+    def _as_printed(self, citations: list[Citation]) -> list[Citation]:
+        """Each quote as its page prints it, elided where the parsed text holds more (index/pdf_pages.py)."""
+        for c in citations:
+            c.quote = self.library.pages.as_printed(c.passage.paper_id, c.page, c.quote)
+        return citations
 
     def _parsed(self, paper_id: str) -> Paper | None:
         try:
