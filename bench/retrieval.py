@@ -45,7 +45,6 @@ from index.library import Library  # noqa: E402
 from ingest.chunking import ChunkKind  # noqa: E402
 from ingest.text import fold  # noqa: E402
 from qa.answer.chain import Asker  # noqa: E402
-from qa.answer.citations import quote_page  # noqa: E402
 from qa.answer.evaluate import Question, load_questions  # noqa: E402
 from qa.answer.evidence import select_evidence  # noqa: E402
 from qa.answer.prompts import focus  # noqa: E402
@@ -140,9 +139,8 @@ class AppSystem:
         papers = {p.paper_id: library.parsed(p.paper_id) for p in self.last[:5] if p.page_start != p.page_end}
         chosen, _ = select_evidence(question, self.last, library.embedder, [self.last_rewrite], papers)
         self.evidence_s.append(time.perf_counter() - started)
-        return [(e.passage.arxiv_id or e.passage.paper_id, library.pages.as_printed(
-            e.passage.paper_id, quote_page(papers.get(e.passage.paper_id), e.passage, e.sentence), e.sentence))
-            for e in chosen]
+        return [(e.passage.arxiv_id or e.passage.paper_id, library.pages.as_printed(e.passage.paper_id, e.page,
+                                                                                    e.sentence)) for e in chosen]
 
 
 class PeerSystem:

@@ -21,7 +21,7 @@ from ingest.text import language_of
 from ..llm.chat import ChatModel, LLMUnavailable, message
 from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES
 from ..retrieval.search import RetrievalOptions, Retriever
-from .citations import Citation, citations_for, quote_page, unsupported_numbers
+from .citations import Citation, citations_for, unsupported_numbers
 from .evidence import select_evidence
 from .names import unknown_names
 from .prompts import (
@@ -199,8 +199,7 @@ class Asker:
         chosen, weak = select_evidence(answer.question, answer.passages, self.library.embedder, [answer.standalone],
                                        papers)
         number = {p.chunk_id: n for n, p in enumerate(answer.passages, start=1)}
-        return self._as_printed([Citation(e.passage, e.sentence, quote_page(papers.get(e.passage.paper_id), e.passage,
-                                                                            e.sentence), number[e.passage.chunk_id])
+        return self._as_printed([Citation(e.passage, e.sentence, e.page, number[e.passage.chunk_id])
                                  for e in chosen]), weak
 
     def _as_printed(self, citations: list[Citation]) -> list[Citation]:

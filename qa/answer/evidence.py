@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from index.embedder import Embedder
@@ -37,7 +37,6 @@ _QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:\w+ )?(
                        r"percentage|ratio|cost|budget)\b|何(?:%|パーセント|個|件|回|倍|時間|日|人|枚|層|億|万)|"
                        r"いくつ|どれ(?:だけ|くらい|ほど)|スコア|精度|割合|数", re.I)
 _DIGIT = re.compile(r"\d")
-PageOf = Callable[["EvidenceSentence"], int]
 
 
 @dataclass
@@ -47,49 +46,41 @@ class EvidenceSentence:
     rank: int  # 1 = the passage retrieval ranked first
     row: bool = False  # a table row: quoted alone
     scored: str = ""  # what is matched to the question when not the sentence: a row with its columns' names
+    page: int = 0  # the page it starts on
 
 
-def candidates(passages: list[Passage]) -> list[EvidenceSentence]:
-    """The sentences and table rows of the top passages, in passage order."""
+def candidates(passages: list[Passage], papers: Mapping[str, Paper | None] | None = None) -> list[EvidenceSentence]:
+    """The sentences and table rows of the top passages, in passage order, with the page each starts on
+    (found in the passage's parsed paper in `papers`; else the passage's first page)."""
     found: list[EvidenceSentence] = []
     for rank, passage in enumerate(passages[:PASSAGES], start=1):
         if passage.kind == ChunkKind.TABLE:
-            found += [EvidenceSentence(row_text(line.source), passage, rank, True, line.text)
-                      for line in table_lines(passage.text) if line.is_row and _DIGIT.search(line.text)]
+            units = [(row_text(line.source), line.text) for line in table_lines(passage.text)
+                     if line.is_row and _DIGIT.search(line.text)]
         else:
-            found += [EvidenceSentence(s, passage, rank) for s in split_sentences(passage.text)
-                      if 20 <= len(s) <= 600 and not looks_like_instruction(s)]
+            units = [(s, "") for s in split_sentences(passage.text)
+                     if 20 <= len(s) <= 600 and not looks_like_instruction(s)]
+        paper = (papers or {}).get(passage.paper_id)
+        found += [EvidenceSentence(unit, passage, rank, passage.kind == ChunkKind.TABLE, scored,
+                                   quote_page(paper, passage, unit)) for unit, scored in units]
     return found
 
 
-def windows(pool: list[EvidenceSentence], page_of: PageOf | None = None, size: int = WINDOW,
-            chars: int = WINDOW_CHARS) -> list[list[int]]:
-    """Each candidate with the sentences after it in its passage and on its page (`page_of`): up to `size` while
-    within `chars` (two always). A fact is often set up in one sentence and stated in a later one ("To address
-    this, we set ..."); a quote that ran onto the next page would be found on neither."""
+def windows(pool: list[EvidenceSentence], size: int = WINDOW, chars: int = WINDOW_CHARS) -> list[list[int]]:
+    """Each candidate with the sentences after it in its passage and on its page: up to `size` while within
+    `chars` (two always). A fact is often set up in one sentence and stated in a later one ("To address this,
+    we set ..."); a quote that ran onto the next page would be found on neither."""
     spans = []
     for i, c in enumerate(pool):
         span, length = [i], len(c.sentence)
         for j in range(i + 1, min(i + size, len(pool))):
-            if c.row or pool[j].passage is not c.passage or (len(span) > 1 and length + len(pool[j].sentence) > chars) \
-                    or (page_of and page_of(pool[j]) != page_of(c)):
+            if c.row or pool[j].passage is not c.passage or pool[j].page != c.page \
+                    or (len(span) > 1 and length + len(pool[j].sentence) > chars):
                 break
             span.append(j)
             length += len(pool[j].sentence)
         spans.append(span)
     return spans
-
-
-def page_finder(papers: Mapping[str, Paper | None]) -> PageOf:
-    """The page a candidate starts on, found in its parsed paper (remembered: windows ask several times)."""
-    pages: dict[tuple[str, str], int] = {}
-
-    def page_of(c: EvidenceSentence) -> int:
-        key = (c.passage.chunk_id, c.sentence)
-        if key not in pages:
-            pages[key] = quote_page(papers.get(c.passage.paper_id), c.passage, c.sentence)
-        return pages[key]
-    return page_of
 
 
 def _term_weights(pool: list[EvidenceSentence]) -> tuple[list[set[str]], dict[str, float]]:
@@ -108,7 +99,7 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
     """Up to three quotes, best first, and whether the evidence is weak. `wordings`: the question's other
     wordings (its English rewrite), whose terms are the papers' own; `papers`: the passages' parsed papers, by
     id, which say where a page ends (without them a quote may run onto the next page)."""
-    pool = candidates(passages)
+    pool = candidates(passages, papers)
     if not pool:
         return [], True
     queries = list(dict.fromkeys([question, *(wordings or [])]))
@@ -118,7 +109,7 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
     lexical = [sum(weight[t] for t in asked & found) for found in terms]
     dense = (embedder.embed_passages([c.scored or c.sentence for c in pool])
              @ embedder.embed_queries(queries).T).max(axis=1)
-    spans = windows(pool, page_finder(papers) if papers else None)  # a sentence and the ones after it, scored together
+    spans = windows(pool)  # a sentence and the ones after it, scored together
     unit_dense = [max(dense[k] for k in span) for span in spans]
     unit_lexical = [sum(lexical[k] for k in span) for span in spans]
     everything = range(len(spans))
@@ -136,7 +127,7 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
         if span & used or any(c.sentence == text[u] for c in chosen):  # a sentence repeated in an appendix
             continue
         used |= span
-        chosen.append(EvidenceSentence(text[u], pool[u].passage, pool[u].rank, pool[u].row))
+        chosen.append(EvidenceSentence(text[u], pool[u].passage, pool[u].rank, pool[u].row, page=pool[u].page))
         if len(chosen) == MAX_QUOTES:
             break
     return chosen, max(lexical) < 2
