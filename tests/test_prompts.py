@@ -2,18 +2,20 @@
 citation parsing and matching, numbers the sources do not hold."""
 from __future__ import annotations
 
+import numpy as np
+
 from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.text import language_of
 from qa.answer.citations import best_quote, cited_numbers, inferred_citations, unsupported_numbers
-from qa.answer.evidence import candidates, windows
+from qa.answer.evidence import candidates, select_evidence, windows
 from qa.answer.prompts import answer_messages, focus, focus_table, format_passages, is_refusal
 from qa.answer.tables import table_lines
 from qa.retrieval.names import candidate_names
 
 
-def _passage(text: str, kind: ChunkKind = ChunkKind.BODY, chunk_id: str = "c1") -> Passage:
-    return Passage(chunk_id, text, ChunkMeta("p1", "", "A Paper", 0, kind, "2 Method", "2 Method", 3, 4), 0.1)
+def _passage(text: str, kind: ChunkKind = ChunkKind.BODY, chunk_id: str = "c1", section: str = "2 Method") -> Passage:
+    return Passage(chunk_id, text, ChunkMeta("p1", "", "A Paper", 0, kind, section, section, 3, 4), 0.1)
 
 
 def test_candidate_names_in_english_and_japanese_questions():
@@ -113,3 +115,24 @@ def test_evidence_quotes_run_to_the_sentence_that_states_the_fact_but_not_onto_t
     # a table row is quoted by its cells, as the page prints them, and matched by its columns' names
     row, = candidates([_passage("|Model|AIME 2024|\n|---|---|\n|R1-Zero|71.0|", ChunkKind.TABLE)])
     assert (row.sentence, row.scored, row.row, row.page) == ("R1-Zero 71.0", "R1-Zero; AIME 2024: 71.0", True, 3)
+
+
+class _Embedder:
+    """A fake for this one component's test: the sentence about future work is the nearer one."""
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.array([[1.0, 0.0] if "future" in text else [0.0, 1.0] for text in texts])
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.array([[1.0, 0.5]] * len(texts))
+
+
+def test_a_limitations_question_prefers_the_papers_own_limitation_wording():
+    method = _passage("The model improves training across every task we tried.", chunk_id="c1")
+    limit = _passage("Long videos remain challenging for us, and we leave them to future work.", chunk_id="c2",
+                     section="6 Conclusion")
+    # e5 prefers the second, the shared terms and the passage order the first: a close call either way
+    quotes, _ = select_evidence("What limitations does the model have?", [method, limit], _Embedder())
+    assert [e.sentence for e in quotes] == [limit.text, method.text]
+    quotes, _ = select_evidence("What does the model improve?", [method, limit], _Embedder())
+    assert [e.sentence for e in quotes] == [method.text, limit.text]

@@ -2,15 +2,16 @@
 answer the question, verbatim, chosen without the LLM.
 
 A small model picks a neighbouring number or stays vague; the reader should still see the paper's own
-words. The candidates are the sentences of the top passages, each quoted with the sentence after it (a
-fact is often set up in one sentence and stated in the next: on the dev set pairs hold the fact twice as
-often at rank 1 as single sentences), and table rows under their header row. Each candidate is ranked by
-e5 similarity to the question's wordings and by the question terms it shares (weighted by rarity among the
-candidates; numbers count triple; the names of the passages' papers do not count: in a paper every sentence
-may repeat them, and they pulled the abstract's and introduction's sentences up); the rankings and the
-passage order are fused by reciprocal rank, and a question asking for a quantity ("how many", "what rate",
-「何%」) prefers candidates holding a number. When the best candidate shares hardly any term with the
-question the evidence is marked weak.
+words. The candidates are the sentences of the top passages, each quoted with the sentences after it on its
+page (a fact is often set up in one sentence and stated in a later one), and table rows, matched with their
+columns' names and quoted by their cells. Each candidate is ranked by e5 similarity to the question's wordings
+and by the question terms it shares (weighted by rarity among the candidates; numbers count triple; the names
+of the passages' papers do not count: in a paper every sentence may repeat them, and they pulled the
+abstract's and introduction's sentences up); the rankings and the passage order are fused by reciprocal rank
+(a question about limitations, challenges or future work, 「課題」, adds the report's limitation wording and
+Limitations / Conclusion sections as a fourth ranking), and a question asking for a quantity ("how many",
+"what rate", 「何%」) prefers candidates holding a number. When the best candidate shares hardly any term with
+the question the evidence is marked weak.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ingest.chunking import ChunkKind
 from ingest.paper import Paper
 from ingest.text import looks_like_instruction, split_sentences, tokenize
 
+from ..report.limitation_facts import FITTING, limitation_cues
 from ..retrieval.search import fuse, short_name, without_names
 from .citations import quote_page
 from .tables import row_text, table_lines
@@ -37,6 +39,8 @@ _QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:\w+ )?(
                        r"percentage|ratio|cost|budget)\b|何(?:%|パーセント|個|件|回|倍|時間|日|人|枚|層|億|万)|"
                        r"いくつ|どれ(?:だけ|くらい|ほど)|スコア|精度|割合|数", re.I)
 _DIGIT = re.compile(r"\d")
+_LIMITATION = re.compile(r"limitation|shortcoming|weakness|challenge|future (?:work|direction)|open (?:issue|problem)|"
+                         r"concede|acknowledge|risk|限界|課題|今後|リスク|問題|弱点", re.I)
 
 
 @dataclass
@@ -113,11 +117,16 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
     unit_dense = [max(dense[k] for k in span) for span in spans]
     unit_lexical = [sum(lexical[k] for k in span) for span in spans]
     everything = range(len(spans))
+    text = [" ".join(pool[k].sentence for k in span) for span in spans]
     rankings = [sorted(everything, key=lambda u: -unit_dense[u]),
                 sorted(everything, key=lambda u: (-unit_lexical[u], pool[u].rank)),
                 sorted(everything, key=lambda u: pool[u].rank)]
-    order = [int(u) for u, _ in fuse([[str(u) for u in r] for r in rankings], weights=[1.0, 1.0, 0.5])]
-    text = [" ".join(pool[k].sentence for k in span) for span in spans]
+    weights = [1.0, 1.0, 0.5]
+    if any(_LIMITATION.search(q) for q in queries):  # limitation wording, or a Limitations / Conclusion section
+        cues = [limitation_cues(text[u]) + 3 * bool(FITTING.search(pool[u].passage.section_path)) for u in everything]
+        rankings.append(sorted(everything, key=lambda u: (-cues[u], pool[u].rank)))
+        weights.append(1.0)
+    order = [int(u) for u, _ in fuse([[str(u) for u in r] for r in rankings], weights=weights)]
     if any(_QUANTITY.search(q) for q in queries):
         order = [u for u in order if _DIGIT.search(text[u])] + [u for u in order if not _DIGIT.search(text[u])]
     chosen: list[EvidenceSentence] = []

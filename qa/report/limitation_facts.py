@@ -74,7 +74,7 @@ def limitation_facts(paper: Paper, limit: int = 3) -> list[LimitationFact]:
                 if not MIN_CHARS <= len(sentence) <= MAX_CHARS or _ABOUT_OTHERS.search(sentence) \
                         or not (fitting or _SELF.search(sentence)) or looks_like_instruction(sentence):
                     continue
-                cues = 3 * len(_STRONG.findall(sentence)) + len(_WEAK.findall(sentence))
+                cues = limitation_cues(sentence)
                 score = cues + (3 if fitting else 0) + (1 if titled else 0)
                 if score >= MIN_SCORE + (0 if fitting else 1) and (cues or titled):
                     candidates.append(LimitationFact(sentence, path, block.page, score))
@@ -83,6 +83,12 @@ def limitation_facts(paper: Paper, limit: int = 3) -> list[LimitationFact]:
         if len(chosen) < limit and not any(similar(fact.sentence, c.sentence, 0.6) for c in chosen):
             chosen.append(fact)
     return sorted(chosen, key=lambda f: (f.page, paper_order(paper, f)))
+
+
+def limitation_cues(sentence: str) -> int:
+    """How plainly a sentence states a limitation: 3 for each strong cue ("limitation", "future work"), 1 for
+    each weak one ("however", "costly"). Evidence selection ranks quotes for a limitations question by it too."""
+    return 3 * len(_STRONG.findall(sentence)) + len(_WEAK.findall(sentence))
 
 
 def paper_order(paper: Paper, fact: LimitationFact) -> int:
