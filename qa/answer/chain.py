@@ -125,6 +125,7 @@ class Asker:
         asked = answer.standalone if history else question  # names are checked in the words the user wrote
         answer.passages = self.retriever.search(asked, k, paper_keys, paper_ids=scope, rewrite=answer.standalone)
         answer.timings["retrieval_s"] = time.perf_counter() - started
+        papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages}  # read once: quote pages
         about = self.retriever.asked_scope(asked, paper_keys, scope, answer.standalone)
         names = self.retriever.names_of(about)
         if answer.passages:
@@ -135,9 +136,9 @@ class Asker:
             answer.text = NOT_MENTIONED_IN[answer.lang].format(names=listed, papers=", ".join(names)) if names \
                 else NOT_MENTIONED[answer.lang].format(names=listed)
         else:
-            answer.evidence, answer.evidence_weak = self._evidence(answer)
+            answer.evidence, answer.evidence_weak = self._evidence(answer, papers)
             answer.timings["evidence_s"] = time.perf_counter() - started - answer.timings["retrieval_s"]
-        return AnswerStream(answer, self._generate(answer, history, started))
+        return AnswerStream(answer, self._generate(answer, history, started, papers))
 
     def _conversation_scope(self, question: str, paper_keys: list[str] | None,
                             history: list[tuple[str, str]]) -> list[str] | None:
@@ -147,7 +148,8 @@ class Asker:
             return None
         return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
 
-    def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float) -> Iterator[str]:
+    def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float,
+                  papers: dict[str, Paper | None]) -> Iterator[str]:
         if not answer.passages or answer.unmentioned:
             answer.refused = True
             answer.text = answer.text or REFUSAL[answer.lang]
@@ -173,7 +175,6 @@ class Asker:
             except LLMUnavailable as exc:
                 answer.error = _with_passages(exc)
         answer.timings["total_s"] = time.perf_counter() - started
-        papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages}
         answer.citations = self._as_printed(citations_for("" if answer.refused else answer.text, answer.standalone,
                                                           answer.passages, papers))
 
@@ -192,10 +193,9 @@ class Asker:
                 yield answer.text
         return shown
 
-    def _evidence(self, answer: Answer) -> tuple[list[Citation], bool]:
+    def _evidence(self, answer: Answer, papers: dict[str, Paper | None]) -> tuple[list[Citation], bool]:
         """The evidence sentences as citations (quote = the sentence, page = the page it is on), numbered
         like the passages they come from."""
-        papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages if p.page_start != p.page_end}
         chosen, weak = select_evidence(answer.question, answer.passages, self.library.embedder, [answer.standalone],
                                        papers)
         number = {p.chunk_id: n for n, p in enumerate(answer.passages, start=1)}

@@ -15,7 +15,7 @@ from ingest.chunking import ChunkKind
 from ingest.paper import Paper
 from ingest.text import Quantities, looks_like_instruction, normalized, split_sentences, tokenize
 
-from .tables import row_texts
+from .tables import row_text, table_lines
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 QUOTE_CHARS = 320
@@ -92,8 +92,9 @@ def best_quote(passage: Passage, query: str) -> str:
     terms = set(tokenize(query))
     if passage.kind == ChunkKind.TABLE:  # its caption; without one, the row with most of the query's terms
         caption = "" if passage.text.startswith("|") else passage.text.split("\n|", 1)[0].strip()
-        return (caption or max(row_texts(passage.text) or [passage.text],
-                               key=lambda row: _support(terms, row)))[:QUOTE_CHARS].strip()
+        rows = [line for line in table_lines(passage.text) if line.is_row]  # matched with their columns' names
+        return (caption or (row_text(max(rows, key=lambda row: _support(terms, row.text)).source) if rows
+                            else passage.text))[:QUOTE_CHARS].strip()
     sentences = [s for s in split_sentences(passage.text) if len(s) > 20 and not looks_like_instruction(s)] \
         or [passage.text]
     best = max(sentences, key=lambda sentence: _support(terms, sentence))

@@ -98,8 +98,3 @@ def row_text(line: str) -> str:
     quote of a table row can show and find on its page."""
     return " ".join(part for parts in _cells(line) for part in parts if part)
 
-
-def row_texts(text: str) -> list[str]:
-    """Each body row of a markdown table as `row_text`."""
-    lines = text.split("\n")
-    return [row_text(line) for line in lines[_rule(lines) + 1:] if line.lstrip().startswith("|")]
