@@ -295,6 +295,8 @@ def test_a_digest_entry_renders_the_abstract_sentence_by_sentence_and_has_the_se
     parts = entry.sections[1:]
     assert all(p.quoted or "2Mパラメータ" in p.body and "(p." in p.body for p in parts)
     assert any(p.quoted for p in parts) and any(not p.quoted for p in parts)
+    cited = [c for s in entry.sections for c in s.citations]  # every quote found on the page it cites
+    assert cited and all(library.pages.quote_on_page(c.passage.paper_id, c.page, c.quote) for c in cited)
     digest = digest_of([entry, DigestWriter(library, fake).write("2406.00002", "ja")], "ja")
     assert not digest_problems(digest, "ja") and digest.index("BeeNet") < digest.index("AntTrack")
 

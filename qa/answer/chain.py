@@ -21,7 +21,7 @@ from ingest.text import language_of
 from ..llm.chat import ChatModel, LLMUnavailable, message
 from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES
 from ..retrieval.search import RetrievalOptions, Retriever
-from .citations import Citation, citations_for, unsupported_numbers
+from .citations import Citation, as_printed, citations_for, unsupported_numbers
 from .evidence import select_evidence
 from .names import unknown_names
 from .prompts import (
@@ -175,8 +175,8 @@ class Asker:
             except LLMUnavailable as exc:
                 answer.error = _with_passages(exc)
         answer.timings["total_s"] = time.perf_counter() - started
-        answer.citations = self._as_printed(citations_for("" if answer.refused else answer.text, answer.standalone,
-                                                          answer.passages, papers))
+        answer.citations = as_printed(citations_for("" if answer.refused else answer.text, answer.standalone,
+                                                    answer.passages, papers), self.library.pages)
 
     @staticmethod
     def _streamed(answer: Answer, deltas: Iterator[str], started: float) -> Generator[str, None, bool]:
@@ -199,14 +199,8 @@ class Asker:
         chosen, weak = select_evidence(answer.question, answer.passages, self.library.embedder, [answer.standalone],
                                        papers)
         number = {p.chunk_id: n for n, p in enumerate(answer.passages, start=1)}
-        return self._as_printed([Citation(e.passage, e.sentence, e.page, number[e.passage.chunk_id])
-                                 for e in chosen]), weak
-
-    def _as_printed(self, citations: list[Citation]) -> list[Citation]:
-        """Each quote as its page prints it, elided where the parsed text holds more (index/pdf_pages.py)."""
-        for c in citations:
-            c.quote = self.library.pages.as_printed(c.passage.paper_id, c.page, c.quote)
-        return citations
+        return as_printed([Citation(e.passage, e.sentence, e.page, number[e.passage.chunk_id]) for e in chosen],
+                          self.library.pages), weak
 
     def _parsed(self, paper_id: str) -> Paper | None:
         try:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from index.pdf_pages import PdfPages
 from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.paper import Paper
@@ -47,6 +48,14 @@ class Citation:
                          int(start), int(end or start))
         return cls(Passage(data["chunk_id"], data.get("text", ""), meta), data["quote"], int(data["page"]),
                    int(data.get("number", 0)), bool(data.get("cited", True)), bool(data.get("inferred", False)))
+
+
+def as_printed(citations: list[Citation], pages: PdfPages) -> list[Citation]:
+    """Each quote as its page prints it, elided where the parsed text holds more (index/pdf_pages.py): what
+    answers and reports show, so every quote can be found on the page it cites."""
+    for c in citations:
+        c.quote = pages.as_printed(c.passage.paper_id, c.page, c.quote)
+    return citations
 
 
 def unsupported_numbers(answer: str, passages: list[Passage]) -> list[str]:

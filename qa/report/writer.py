@@ -28,7 +28,7 @@ from ingest.errors import PapersError
 from ingest.paper import Paper
 from ingest.text import Quantities, clip, looks_like_instruction, normalized, split_sentences
 
-from ..answer.citations import Citation, best_quote, quote_page
+from ..answer.citations import Citation, as_printed, best_quote, quote_page
 from ..answer.prompts import FOCUS_CHARS, defuse, focus
 from ..llm.chat import ChatModel
 from ..retrieval.names import candidate_names
@@ -312,6 +312,7 @@ class ReportWriter:
             if number not in done:
                 section_started = time.perf_counter()
                 done[number] = step()
+                as_printed(done[number].citations, self.library.pages)  # quotes as their pages print them
                 done[number].seconds = round(time.perf_counter() - section_started, 2)
             sections.append(done[number])
             finished.save(sections)
