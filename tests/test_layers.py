@@ -63,3 +63,18 @@ def test_no_layer_imports_a_later_one_and_no_module_cycles():
     for module in sorted(graph):
         if module not in state:
             visit(module, [module])
+
+
+QA_LAYERS = ["llm", "retrieval", "answer", "report"]  # inside qa: an answer never reaches into the report writer
+
+
+def test_inside_qa_no_package_imports_a_later_one():
+    modules = _modules()
+    rank = {f"qa.{name}": i for i, name in enumerate(QA_LAYERS)}
+
+    def layer(module: str) -> int | None:
+        return rank.get(".".join(module.split(".")[:2]))
+
+    upward = [(a, b) for a, path in modules.items() if layer(a) is not None
+              for b in _imports(a, path, set(modules)) if layer(b) is not None and layer(b) > layer(a)]
+    assert upward == []

@@ -20,6 +20,7 @@ from qa.retrieval.search import (
     papers_named_in,
     short_name,
     with_own_terms,
+    without_description,
     without_names,
 )
 
@@ -61,6 +62,19 @@ def test_a_scoped_search_ranks_without_the_papers_name():
     assert without_names("What did DeepSeek-R1-Zero lack?", ["DeepSeek-R1"]) == "What did DeepSeek-R1-Zero lack?"
     assert without_names("DeepSeek-V2の学習コストは？", ["DeepSeek-V2"]) == "の学習コストは？"
     assert without_names("Qwen3", ["Qwen3"]) == "Qwen3"  # nothing would be left: kept as asked
+
+
+def test_a_scoped_search_ranks_without_the_lead_in_that_describes_the_paper():
+    """Inside the paper every passage fits its description; the abstract restating it outranked the answer."""
+    assert without_description("In the paper that scales a fine-grained MoE from 2B to 145B parameters, how much "
+                               "SFT data was used?") == "How much SFT data was used?"
+    assert without_description("For the hybrid model that interleaves linear attention with MLA, what RULER "
+                               "score does it get?") == "What RULER score does it get?"
+    assert without_description("RMax を tree search に応用した論文では、今後の方向性は？") == "今後の方向性は？"
+    for kept in ("In DeepSeekMoE 2B, what is the Pile loss?",  # a name, not a description (dropped as a name)
+                 "In which paper is MoBA proposed, and why?",  # the ask itself
+                 "What does the paper that proposes MoBA use for gating?"):
+        assert without_description(kept) == kept
 
 
 def test_question_naming_a_paper_is_scoped(retriever):

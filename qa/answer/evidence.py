@@ -5,11 +5,12 @@ A small model picks a neighbouring number or stays vague; the reader should stil
 words. The candidates are the sentences of the top passages, each quoted with the sentences after it on its
 page (a fact is often set up in one sentence and stated in a later one), and table rows, matched with their
 columns' names and quoted by their cells. Each candidate is ranked by e5 similarity to the question's wordings
-and by the question terms it shares (weighted by rarity among the candidates; numbers count triple; the names
-of the passages' papers do not count: in a paper every sentence may repeat them, and they pulled the
-abstract's and introduction's sentences up); the rankings and the passage order are fused by reciprocal rank
-(a question about limitations, challenges or future work, 「課題」, adds the report's limitation wording and
-Limitations / Conclusion sections as a fourth ranking), and a question asking for a quantity ("how many",
+and by the question terms it shares (the question without a lead-in describing its paper; terms weighted by
+rarity among the candidates; numbers count triple; the names of the passages' papers do not count: in a paper
+every sentence may repeat them, and they pulled the abstract's and introduction's sentences up); the rankings
+and the passage order are fused by reciprocal rank (a question about limitations, challenges or future work,
+「課題」, adds the limitation wording the report looks for and Limitations / Conclusion sections as a fourth
+ranking), and a question asking for a quantity ("how many",
 "what rate", 「何%」) prefers candidates holding a number. When the best candidate shares hardly any term with
 the question the evidence is marked weak.
 """
@@ -26,8 +27,8 @@ from ingest.chunking import ChunkKind
 from ingest.paper import Paper
 from ingest.text import looks_like_instruction, split_sentences, tokenize
 
-from ..report.limitation_facts import FITTING, limitation_cues
-from ..retrieval.search import fuse, short_name, without_names
+from ..retrieval.limitation_cues import FITTING, limitation_cues
+from ..retrieval.search import fuse, short_name, without_description, without_names
 from .citations import quote_page
 from .tables import row_text, table_lines
 
@@ -106,7 +107,8 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
     pool = candidates(passages, papers)
     if not pool:
         return [], True
-    queries = list(dict.fromkeys([question, *(wordings or [])]))
+    # a lead-in that says which paper is meant fits the abstract's and introduction's sentences best
+    queries = list(dict.fromkeys(without_description(q) for q in [question, *(wordings or [])]))
     names = sorted({short_name(c.passage.title) for c in pool})
     asked = {t for q in queries for t in tokenize(without_names(q, names))}
     terms, weight = _term_weights(pool)

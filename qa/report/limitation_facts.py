@@ -14,22 +14,13 @@ from dataclasses import dataclass
 from ingest.paper import BlockKind, Paper
 from ingest.text import looks_like_instruction, split_sentences
 
+from ..retrieval.limitation_cues import FITTING, limitation_cues
 from ..retrieval.search import similar
 
-FITTING = re.compile(r"limitation|discussion|conclu|future|broader|failure|weakness", re.I)
 OWN_TITLE = re.compile(r"limitation|failure|weakness", re.I)  # every sentence under such a heading counts
 # sections that describe other people's limitations, or show examples rather than state findings
 _OTHERS = re.compile(r"abstract|intro|related|background|preliminar|prior work|example|case stud|prompt|appendix",
                      re.I)
-_STRONG = re.compile(
-    r"\blimitations?\b|\blimited\b|\bdrawbacks?\b|\bshortcomings?\b|\bweakness(?:es)?\b|\bfuture (?:work|research)\b|"
-    r"\bwe leave\b|\bleave (?:\w+ ){0,3}(?:for|to) future\b|\bbeyond the scope\b|\bfails? to\b|\bstruggles?\b|"
-    r"\bremains? (?:challenging|difficult|an open|open|unclear|unsolved|limited)\b|\bnot (?:yet|able to)\b|"
-    r"\bin the future\b|\bwe plan to\b|\bfailure (?:cases?|modes?)\b|\b(?:are|is|were|was) unable to\b", re.I)
-_WEAK = re.compile(r"\bhowever\b|\bcannot\b|\bcan not\b|\bunable\b|\bchalleng\w*|\bcostly\b|\bexpensive\b|"
-                   r"\bbias\w*|\bsensitive to\b|\bunstable\b|\bdegrad\w*|\bsuffers?\b|\bhallucinat\w*|"
-                   r"\bonly (?:supports?|works?|handles?|applies)\b|\brestricted to\b|\brequires? (?:large|more|"
-                   r"significant|substantial)\b", re.I)
 # a sentence about earlier methods' limits (the paper's motivation), a problem the paper solved, or praise
 _ABOUT_OTHERS = re.compile(r"\b(?:existing|previous|prior|conventional|traditional|current|earlier)\s+(?:\w+\s+)?"
                            r"(?:methods?|approaches|works?|models?|techniques|studies|systems|mechanisms?)\b|"
@@ -83,12 +74,6 @@ def limitation_facts(paper: Paper, limit: int = 3) -> list[LimitationFact]:
         if len(chosen) < limit and not any(similar(fact.sentence, c.sentence, 0.6) for c in chosen):
             chosen.append(fact)
     return sorted(chosen, key=lambda f: (f.page, paper_order(paper, f)))
-
-
-def limitation_cues(sentence: str) -> int:
-    """How plainly a sentence states a limitation: 3 for each strong cue ("limitation", "future work"), 1 for
-    each weak one ("however", "costly"). Evidence selection ranks quotes for a limitations question by it too."""
-    return 3 * len(_STRONG.findall(sentence)) + len(_WEAK.findall(sentence))
 
 
 def paper_order(paper: Paper, fact: LimitationFact) -> int:

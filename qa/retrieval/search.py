@@ -5,8 +5,9 @@ carries exact names and numbers ("CISPO", "93.3%") that e5 blurs. Reciprocal ran
 score calibration between the two (e5 cosines bunch in 0.75-0.90). Scoping: explicit papers, or
 automatically the papers a question names ("...of MoBA?", an arXiv id, a model only that paper holds),
 or, when the two best passages of an unscoped search come from one paper, that paper searched again on its
-own (its passages then compete only with each other; BM25 then ranks them on the question without the
-paper's name, which all of them share and which otherwise pulls up the passages that repeat it, and weighs
+own (its passages then compete only with each other; e5 and BM25 then rank them on the question without a
+lead-in that describes the paper, which they all fit; BM25 also without the paper's name, which all of them
+share and which otherwise pulls up the passages that repeat it, and weighs
 the asker's own words by how rare they are in that paper, not in the library); a search over several papers
 (no more than places in the answer) ranks each apart and takes their best passages in turn. Reference-list and caption
 chunks are left out unless asked for, so they never crowd out body text. BM25's first two passages keep a
@@ -69,6 +70,24 @@ def without_names(text: str, names: list[str]) -> str:
     return re.sub(r"\s+", " ", left).strip() or text
 
 
+# "In the paper that scales a fine-grained MoE from 2B to 145B parameters, ..." / 「...を提案した論文では、...」:
+# a lead-in that says which paper is meant, not what is asked of it
+_DESCRIPTION_EN = re.compile(r"^(?:In|For|Within|According to)\s+(?:the|a|this)\b[^,?]{10,}?,\s+")
+_DESCRIPTION_JA = re.compile(r"^[^、。？?]{6,}?(?:論文|レポート|報告書?|研究|モデル|手法|実験)"
+                             r"(?:では|で|において|の中で|によると)、\s*")
+
+
+def without_description(text: str) -> str:
+    """The question without a lead-in that describes its paper: inside that paper every passage fits the
+    description, and the abstract, introduction and conclusion, which restate it, outranked the passage that
+    answers ("...how much SFT data was used to build its 16B chat model?")."""
+    match = _DESCRIPTION_EN.match(text) or _DESCRIPTION_JA.match(text)
+    if not match:
+        return text
+    rest = text[match.end():]
+    return rest[:1].upper() + rest[1:]
+
+
 def with_own_terms(rewrite: str, question: str) -> str:
     """The English rewrite plus the Latin words and numbers of the Japanese question that it lost ("DUCB",
     "VSR", "BeyondAIME"): the papers' own terms, which the 1.5B model's rewrite drops or respells."""
@@ -128,6 +147,7 @@ class RetrievalOptions:
     lexical_heads: int = 2  # BM25's first n passages are kept among the first `read`, whatever the fusion says
     rarity_in_scope: bool = True  # BM25 inside the one paper asked about weighs the asker's words by rarity there
     held_names: bool = True  # a name the question uses that only one paper holds makes it a paper asked about
+    drop_description: bool = True  # one paper's search ranks on the question without its lead-in describing it
     read: int = ANSWER_PASSAGES  # the passages an answer reads (the Asker sets its own)
 
 
@@ -209,6 +229,8 @@ class Retriever:
     def _ranked(self, question: str, rewrite: str | None, scope: list[str] | None, kinds: Iterable[str],
                 k: int, listed: set[str], rarity_in_scope: bool = False) -> list[Passage]:
         options = self.options
+        if scope and len(scope) == 1 and options.drop_description:
+            question, rewrite = without_description(question), rewrite and without_description(rewrite)
         english = rewrite
         if rewrite and options.own_terms and language_of(question) == "ja":
             english = with_own_terms(rewrite, question)
