@@ -276,7 +276,8 @@ SYSTEMS = {  # name -> options of the app's retriever (peers are built separatel
     "try-lexical-heads-3": RetrievalOptions(lexical_heads=3),
     "try-no-rarity-in-scope": RetrievalOptions(rarity_in_scope=False),
     "try-no-held-names": RetrievalOptions(held_names=False),
-    "try-keep-description": RetrievalOptions(drop_description=False),  # before this change
+    "try-keep-description": RetrievalOptions(drop_description=False),
+    "try-no-limitation-prior": RetrievalOptions(limitation_prior=False),  # before this change
 }
 
 

@@ -84,6 +84,14 @@ def test_question_naming_a_paper_is_scoped(retriever):
     assert any("Limitations" in h.section_path and "cross each other" in h.text for h in hits[:3])
 
 
+def test_a_limitations_question_favours_the_papers_limitations_section(retriever):
+    """「限界」, "future work": a paper states its own in Limitations / Discussion / Conclusion."""
+    question, rewrite = "AntTrackの限界は？", "What are the limits of AntTrack?"
+    assert retriever.search(question, k=3, rewrite=rewrite)[0].section_path == "3 Limitations"
+    plain = Retriever(retriever.library, RetrievalOptions(limitation_prior=False))
+    assert plain.search(question, k=3, rewrite=rewrite)[0].section_path != "3 Limitations"
+
+
 def test_explicit_scope_and_unscoped(retriever):
     hits = retriever.search("How does the method work?", k=4, paper_keys=["BeeNet"])
     assert {h.paper_id for h in hits} == {"2406.00001"}

@@ -27,7 +27,7 @@ from ingest.chunking import ChunkKind
 from ingest.paper import Paper
 from ingest.text import looks_like_instruction, split_sentences, tokenize
 
-from ..retrieval.limitation_cues import FITTING, limitation_cues
+from ..retrieval.limitation_cues import ABOUT_LIMITATION, FITTING, limitation_cues
 from ..retrieval.search import fuse, short_name, without_description, without_names
 from .citations import quote_page
 from .tables import row_text, table_lines
@@ -40,8 +40,6 @@ _QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:\w+ )?(
                        r"percentage|ratio|cost|budget)\b|何(?:%|パーセント|個|件|回|倍|時間|日|人|枚|層|億|万)|"
                        r"いくつ|どれ(?:だけ|くらい|ほど)|スコア|精度|割合|数", re.I)
 _DIGIT = re.compile(r"\d")
-_LIMITATION = re.compile(r"limitation|shortcoming|weakness|challenge|future (?:work|direction)|open (?:issue|problem)|"
-                         r"concede|acknowledge|risk|限界|課題|今後|リスク|問題|弱点", re.I)
 
 
 @dataclass
@@ -124,7 +122,7 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
                 sorted(everything, key=lambda u: (-unit_lexical[u], pool[u].rank)),
                 sorted(everything, key=lambda u: pool[u].rank)]
     weights = [1.0, 1.0, 0.5]
-    if any(_LIMITATION.search(q) for q in queries):  # limitation wording, or a Limitations / Conclusion section
+    if any(ABOUT_LIMITATION.search(q) for q in queries):  # limitation wording, or a Limitations / Conclusion section
         cues = [limitation_cues(text[u]) + 3 * bool(FITTING.search(pool[u].passage.section_path)) for u in everything]
         rankings.append(sorted(everything, key=lambda u: (-cues[u], pool[u].rank)))
         weights.append(1.0)

@@ -7,10 +7,11 @@ automatically the papers a question names ("...of MoBA?", an arXiv id, a model o
 or, when the two best passages of an unscoped search come from one paper, that paper searched again on its
 own (its passages then compete only with each other; e5 and BM25 then rank them on the question without a
 lead-in that describes the paper, which they all fit; BM25 also without the paper's name, which all of them
-share and which otherwise pulls up the passages that repeat it, and weighs
-the asker's own words by how rare they are in that paper, not in the library); a search over several papers
-(no more than places in the answer) ranks each apart and takes their best passages in turn. Reference-list and caption
-chunks are left out unless asked for, so they never crowd out body text. BM25's first two passages keep a
+share and which otherwise pulls up the passages that repeat it, and weighs the asker's own words by how rare
+they are in that paper, not in the library; a question asking for limitations or future work favours its
+Limitations / Discussion / Conclusion sections); a search over several papers (no more than places in the
+answer) ranks each apart and takes their best passages in turn. Reference-list and caption chunks are left
+out unless asked for, so they never crowd out body text. BM25's first two passages keep a
 place among the passages an answer reads (five by default): its exact match on a number or a name is
 outvoted otherwise when the dense wordings (three for a rewritten Japanese question) agree on something else.
 What each part is worth: `bench/retrieval.py`.
@@ -28,6 +29,7 @@ from index.schema import ANSWER_KINDS, Passage
 from ingest.text import arxiv_ids_in, language_of, tokenize
 
 from ..llm.config import ANSWER_PASSAGES
+from .limitation_cues import ASKS_LIMITATION, FITTING
 from .names import papers_by_their_names
 
 POOL = 30  # candidates taken from each retriever before fusion
@@ -148,6 +150,7 @@ class RetrievalOptions:
     rarity_in_scope: bool = True  # BM25 inside the one paper asked about weighs the asker's words by rarity there
     held_names: bool = True  # a name the question uses that only one paper holds makes it a paper asked about
     drop_description: bool = True  # one paper's search ranks on the question without its lead-in describing it
+    limitation_prior: bool = True  # a limitations question inside one paper favours its Limitations/Conclusion
     read: int = ANSWER_PASSAGES  # the passages an answer reads (the Asker sets its own)
 
 
@@ -229,7 +232,8 @@ class Retriever:
     def _ranked(self, question: str, rewrite: str | None, scope: list[str] | None, kinds: Iterable[str],
                 k: int, listed: set[str], rarity_in_scope: bool = False) -> list[Passage]:
         options = self.options
-        if scope and len(scope) == 1 and options.drop_description:
+        one_paper = bool(scope) and len(scope) == 1
+        if one_paper and options.drop_description:
             question, rewrite = without_description(question), rewrite and without_description(rewrite)
         english = rewrite
         if rewrite and options.own_terms and language_of(question) == "ja":
@@ -251,9 +255,16 @@ class Retriever:
             lexical = [chunk_id for chunk_id, _ in found]
             order.append(lexical)
             weights.append(lexical_weight)
-        fused = kept_in_top(fuse(order, weights=weights), lexical[:options.lexical_heads], options.read)
+        fused = fuse(order, weights=weights)
         missing = [chunk_id for chunk_id, _ in fused if chunk_id not in hits]
         hits.update({h.chunk_id: h for h in self.library.store.get(missing)} if missing else {})
+        asks_limitation = any(ASKS_LIMITATION.search(text) for text in filter(None, [question, rewrite]))
+        if options.limitation_prior and one_paper and asks_limitation:
+            # the paper states its limitations in its Limitations / Discussion / Conclusion sections
+            order.append([c for c, _ in fused if c in hits and FITTING.search(hits[c].meta.section_path)])
+            weights.append(1.0)
+            fused = fuse(order, weights=weights)
+        fused = kept_in_top(fused, lexical[:options.lexical_heads], options.read)
         passages: list[Passage] = []
         for chunk_id, score in fused:
             hit = hits.get(chunk_id)
