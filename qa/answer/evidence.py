@@ -10,9 +10,8 @@ rarity among the candidates; numbers count triple; the names of the passages' pa
 every sentence may repeat them, and they pulled the abstract's and introduction's sentences up); the rankings
 and the passage order are fused by reciprocal rank (a question about limitations, challenges or future work,
 「課題」, adds the limitation wording the report looks for and Limitations / Conclusion sections as a fourth
-ranking), and a question asking for a quantity ("how many",
-"what rate", 「何%」) prefers candidates holding a number. When the best candidate shares hardly any term with
-the question the evidence is marked weak.
+ranking), and a question asking for a quantity ("how many", "what rate", 「何%」) prefers candidates holding a
+number. When the best candidate shares hardly any term with the question the evidence is marked weak.
 """
 from __future__ import annotations
 
