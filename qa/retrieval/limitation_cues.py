@@ -12,8 +12,7 @@ ASKS_LIMITATION = re.compile(r"limitation|shortcoming|weakness|future (?:work|di
                              r"限界|課題|今後|弱点", re.I)
 # a question about them in the wider sense: among the five passages read, the evidence ranks quotes by their
 # limitation wording (measured: with ASKS_LIMITATION instead, fewer quotes hold the fact)
-ABOUT_LIMITATION = re.compile(r"limitation|shortcoming|weakness|challenge|future (?:work|direction)|"
-                              r"open (?:issue|problem)|concede|acknowledge|risk|限界|課題|今後|リスク|問題|弱点", re.I)
+ABOUT_LIMITATION = re.compile(ASKS_LIMITATION.pattern + r"|challenge|concede|acknowledge|risk|リスク|問題", re.I)
 _STRONG = re.compile(
     r"\blimitations?\b|\blimited\b|\bdrawbacks?\b|\bshortcomings?\b|\bweakness(?:es)?\b|\bfuture (?:work|research)\b|"
     r"\bwe leave\b|\bleave (?:\w+ ){0,3}(?:for|to) future\b|\bbeyond the scope\b|\bfails? to\b|\bstruggles?\b|"
