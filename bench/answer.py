@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from qa.answer.chain import Asker, kept_evidence  # noqa: E402
 from qa.answer.evaluate import contains_fact, evaluate, load_questions  # noqa: E402
 from qa.answer.prompts import answer_messages  # noqa: E402
+from qa.llm.config import ANSWER_TEMPERATURE  # noqa: E402
 from ui.backend import Backend  # noqa: E402
 from ui.config import Config, pin_offline_env  # noqa: E402
 
@@ -50,8 +51,8 @@ def spread(items: list, n: int) -> list:
 class CachedRewriteAsker(Asker):
     """The app's asker, with each Japanese question's cached English rewrite."""
 
-    def __init__(self, library, chat, read, chars, rewrites: dict[str, str]):
-        super().__init__(library, chat, read, chars)
+    def __init__(self, library, chat, read, chars, rewrites: dict[str, str], temperature: float = ANSWER_TEMPERATURE):
+        super().__init__(library, chat, read, chars, temperature)
         self.rewrites = rewrites
 
     def search_query(self, question, history):
@@ -145,7 +146,7 @@ def main() -> None:
         tokens.clear()
         backend.chat.server().stop()  # a fresh server: no prompt cached by an earlier shape (prefixes repeat)
         backend.chat.server().start(config.llm.model_path)
-        asker = CachedRewriteAsker(backend.library, backend.chat, read, chars, rewrites)
+        asker = CachedRewriteAsker(backend.library, backend.chat, read, chars, rewrites, config.llm.answer_temperature)
         print(f"{name}: {read} passages, {chars} characters each", flush=True)
         run = evaluate(backend.library, sample, asker, k=5,
                        on_result=lambda r: print(f"  {r['id']}: fact {r.get('answer_fact')} refused {r['refused']} "

@@ -277,7 +277,8 @@ SYSTEMS = {  # name -> options of the app's retriever (peers are built separatel
     "try-no-rarity-in-scope": RetrievalOptions(rarity_in_scope=False),
     "try-no-held-names": RetrievalOptions(held_names=False),
     "try-keep-description": RetrievalOptions(drop_description=False),
-    "try-no-limitation-prior": RetrievalOptions(limitation_prior=False),  # before this change
+    "try-no-limitation-prior": RetrievalOptions(section_priors=("hardware",)),
+    "try-no-hardware-prior": RetrievalOptions(section_priors=("limitation",)),  # before this change
 }
 
 

@@ -69,6 +69,7 @@ class FakeChatModel:
         self.fail = fail
         self.calls: list[list] = []
         self.limits: list[tuple[int | None, tuple[str, ...]]] = []  # each call's (max_tokens, stop)
+        self.temperatures: list[float | None] = []  # each call's own temperature, None: the configured one
 
     def problem(self) -> str | None:
         return str(self.fail) if self.fail else None
@@ -76,9 +77,11 @@ class FakeChatModel:
     def chat(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = ()) -> str:
         return "".join(self.stream(messages, max_tokens, stop))
 
-    def stream(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = (),
+               temperature: float | None = None) -> Iterator[str]:
         self.calls.append(list(messages))
         self.limits.append((max_tokens, tuple(stop)))
+        self.temperatures.append(temperature)
         if self.fail:
             raise self.fail
         text = self._reply(messages) if callable(self._reply) else self._reply.pop(0)

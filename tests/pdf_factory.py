@@ -55,6 +55,7 @@ ANTS = SyntheticPaper(arxiv_id="2406.00002", title="AntTrack: Following Ant Trai
     ("1 Introduction", "Ant trails form dynamic graphs that change as pheromones evaporate. " * 12),
     ("2 Method", "AntTrack links detections over frames with a graph neural network. " * 12),
     ("3 Limitations", "AntTrack loses trails when ants cross each other more than twice. " * 8),
+    ("4 Implementation Details", "We train AntTrack on two RTX 3090 cards for 30 hours. " * 2),
 ], table_after="2 Method")
 
 

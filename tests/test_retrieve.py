@@ -23,6 +23,7 @@ from qa.retrieval.search import (
     without_description,
     without_names,
 )
+from qa.retrieval.section_priors import PRIORS, favoured_sections
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +89,25 @@ def test_a_limitations_question_favours_the_papers_limitations_section(retriever
     """「限界」, "future work": a paper states its own in Limitations / Discussion / Conclusion."""
     question, rewrite = "AntTrackの限界は？", "What are the limits of AntTrack?"
     assert retriever.search(question, k=3, rewrite=rewrite)[0].section_path == "3 Limitations"
-    plain = Retriever(retriever.library, RetrievalOptions(limitation_prior=False))
+    plain = Retriever(retriever.library, RetrievalOptions(section_priors=()))
     assert plain.search(question, k=3, rewrite=rewrite)[0].section_path != "3 Limitations"
+
+
+def test_a_hardware_question_favours_the_papers_implementation_section(retriever):
+    """"What GPUs ...", 「何時間」: a paper states its hardware and training time in its implementation or setup."""
+    question = "How long does AntTrack take to follow ant trails with a graph neural network?"  # the Method's words
+    assert retriever.search(question, k=3)[0].section_path == "4 Implementation Details"
+    plain = Retriever(retriever.library, RetrievalOptions(section_priors=()))
+    assert plain.search(question, k=3)[0].section_path == "2 Method"
+
+
+def test_which_questions_favour_which_sections():
+    asks = {"What GPUs were used to train it?": ["hardware"], "学習には何日間・何ノードを使いましたか？": ["hardware"],
+            "What are its limitations?": ["limitation"], "今後の課題は？": ["limitation"],
+            "How much compute does MoBA save?": [], "What FLOPs does it need per token?": []}
+    for question, wanted in asks.items():
+        assert favoured_sections(question) == [PRIORS[name][1] for name in wanted], question
+    assert favoured_sections("What GPUs were used?", None, priors=("limitation",)) == []
 
 
 def test_explicit_scope_and_unscoped(retriever):

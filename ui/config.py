@@ -20,7 +20,7 @@ from pathlib import Path
 from index.config import LibraryConfig
 from ingest.errors import ConfigError
 from ingest.limits import IngestLimits
-from qa.llm.config import ANSWER_CHARS, ANSWER_PASSAGES, SERVER_ARGS, LLMConfig, is_loopback
+from qa.llm.config import ANSWER_CHARS, ANSWER_PASSAGES, ANSWER_TEMPERATURE, SERVER_ARGS, LLMConfig, is_loopback
 from qa.llm.files import DEFAULT_LLM
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +92,8 @@ class Config:
                         threads=int(read.number("PAPERS_LLM_THREADS", os.cpu_count() or 2)),
                         server_args=read.words("PAPERS_LLM_SERVER_ARGS", SERVER_ARGS),
                         answer_passages=int(read.number("PAPERS_ANSWER_PASSAGES", ANSWER_PASSAGES)),
-                        answer_chars=int(read.number("PAPERS_ANSWER_CHARS", ANSWER_CHARS)))
+                        answer_chars=int(read.number("PAPERS_ANSWER_CHARS", ANSWER_CHARS)),
+                        answer_temperature=read.number("PAPERS_ANSWER_TEMPERATURE", ANSWER_TEMPERATURE))
         ui = UIConfig(user=env.get("PAPERS_UI_USER") or "papers", password=env.get("PAPERS_UI_PASSWORD") or None)
         return cls(library, llm, ui)
 

@@ -19,7 +19,7 @@ from ingest.paper import Paper
 from ingest.text import language_of
 
 from ..llm.chat import ChatModel, LLMUnavailable, message
-from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES
+from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES, ANSWER_TEMPERATURE
 from ..retrieval.search import RetrievalOptions, Retriever
 from .citations import Citation, as_printed, citations_for, unsupported_numbers
 from .evidence import select_evidence
@@ -85,13 +85,14 @@ class AnswerStream:
 class Asker:
     """Answers questions over one library with one chat model."""
 
-    def __init__(self, library: Library, chat: ChatModel, read: int = ANSWER_PASSAGES, chars: int = ANSWER_CHARS):
+    def __init__(self, library: Library, chat: ChatModel, read: int = ANSWER_PASSAGES, chars: int = ANSWER_CHARS,
+                 temperature: float = ANSWER_TEMPERATURE):
         """`read`: how many of the retrieved passages the model reads; `chars`: each one's focus budget
-        (a shorter prompt, a sooner first token: README "Speed")."""
+        (a shorter prompt, a sooner first token: README "Speed"); `temperature`: the answer's sampling."""
         self.library = library
         self.retriever = Retriever(library, RetrievalOptions(read=read))
         self.chat = chat
-        self.read, self.chars = read, chars
+        self.read, self.chars, self.temperature = read, chars, temperature
 
     def search_query(self, question: str, history: list[tuple[str, str]]) -> str:
         """The question as retrieval wants it: a follow-up ("and its cost?") made to stand alone, and in
@@ -148,6 +149,9 @@ class Asker:
             return None
         return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
 
+    def _reply(self, messages: list) -> Iterator[str]:
+        return self.chat.stream(messages, temperature=self.temperature)
+
     def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float,
                   papers: dict[str, Paper | None]) -> Iterator[str]:
         if not answer.passages or answer.unmentioned:
@@ -160,11 +164,11 @@ class Asker:
                                            answer.passages, answer.lang, history, focus_on=answer.standalone,
                                            limit=self.read, budget=self.chars,
                                            evidence=kept_evidence(answer, self.chars))
-                shown = yield from self._streamed(answer, self.chat.stream(messages), started)
+                shown = yield from self._streamed(answer, self._reply(messages), started)
                 if answer.text.strip() and not shown:  # only passage numbers ("[2]"): asked once more
                     bare, answer.text = answer.text, ""
                     messages += [message("assistant", bare), message("user", SAY_IT[answer.lang])]
-                    if not (yield from self._streamed(answer, self.chat.stream(messages), started)):
+                    if not (yield from self._streamed(answer, self._reply(messages), started)):
                         answer.text = answer.text.strip() or bare
                         yield answer.text
                 if not answer.text.strip():

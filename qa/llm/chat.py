@@ -76,13 +76,15 @@ class ChatModel:
                                    additional_kwargs=extra)
         return self._llm
 
-    def stream(self, messages: Sequence[Message], max_tokens: int | None = None,
-               stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] = (),
+               temperature: float | None = None) -> Iterator[str]:
         """The reply's text deltas as they arrive; generation ends at any of the `stop` strings (OpenAI's own
-        parameter: every compatible server takes it)."""
+        parameter: every compatible server takes it); `temperature` replaces the configured one for this call."""
         from llama_index.core.llms import ChatMessage
 
         options: dict = {"max_tokens": max_tokens or self.config.max_tokens}
+        if temperature is not None:
+            options["temperature"] = temperature
         if stop:
             options["stop"] = list(stop)
         try:

@@ -31,6 +31,10 @@ SERVER_ARGS = ("--logits_all", "false", "--cache", "true", "--cache_size", str(1
 # measured 3 x 400 (PAPERS_ANSWER_PASSAGES / PAPERS_ANSWER_CHARS) at half the first-token wait, with fewer
 # answers holding their fact: a choice for the user, not the default (README "Speed").
 ANSWER_PASSAGES, ANSWER_CHARS = 5, 700
+# An answer copies numbers and terms from the passages: greedy decoding (bench/answer.py, 80 + 10 dev questions:
+# answers holding a fact 0.487 at 0.3 -> 0.550). Reports keep `temperature`: a section asked again must be able
+# to come out differently.
+ANSWER_TEMPERATURE = 0.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class LLMConfig:
     api_key: str = "not-needed"
     model: str = MODEL_ALIAS
     model_file: str = DEFAULT_LLM  # the GGUF the local server loads
-    temperature: float = 0.3
+    temperature: float = 0.3  # rewrites, reports, translations; answers have their own
     max_tokens: int = 400  # an answer's cap; report sections ask for their own
     repeat_penalty: float | None = 1.15  # None: not sent
     context_window: int = 4096
@@ -50,12 +54,14 @@ class LLMConfig:
     server_args: tuple[str, ...] = SERVER_ARGS  # the local server's llama_cpp.server options
     answer_passages: int = ANSWER_PASSAGES  # the top retrieved passages an answer prompt holds
     answer_chars: int = ANSWER_CHARS  # each one's focus: prompt tokens are the first token's wait
+    answer_temperature: float = ANSWER_TEMPERATURE
 
     def __post_init__(self) -> None:
         for name, value, least in (("PAPERS_LLM_MAX_TOKENS", self.max_tokens, 1),
                                    ("PAPERS_LLM_CONTEXT", self.context_window, 512),
                                    ("PAPERS_LLM_TIMEOUT", self.timeout_s, 1), ("PAPERS_LLM_THREADS", self.threads, 1),
                                    ("PAPERS_LLM_TEMPERATURE", self.temperature, 0),
+                                   ("PAPERS_ANSWER_TEMPERATURE", self.answer_temperature, 0),
                                    ("PAPERS_ANSWER_PASSAGES", self.answer_passages, 1),
                                    ("PAPERS_ANSWER_CHARS", self.answer_chars, 100)):
             if not math.isfinite(value) or value < least:
