@@ -9,8 +9,8 @@ from .limitation_cues import ASKS_LIMITATION, FITTING
 
 # a question about the hardware a run used or how long it took ("What GPUs ...", "How long did RL take?",
 # 「何日間・何ノード・どのGPU」); not FLOPs, compute or cost alone, which as often ask for an efficiency result
-ASKS_HARDWARE = re.compile(r"\bGPUs?\b|\bTPUs?\b|\bhardware\b|\baccelerators?\b|\bhow long\b|\btraining time\b|"
-                           r"\bwall[- ]clock\b|\bnodes\b|GPU|何日|何時間|学習時間|訓練時間|ハードウェア", re.I)
+ASKS_HARDWARE = re.compile(r"GPU|\bTPUs?\b|\bhardware\b|\baccelerators?\b|\bhow long\b|\btraining time\b|"
+                           r"\bwall[- ]clock\b|\bnodes\b|何日|何時間|学習時間|訓練時間|ハードウェア", re.I)
 SETUP = re.compile(r"implement|set-?up|training detail|infrastructure|hardware|hyper-?param|\bcosts?\b|efficien|"
                    r"comput|resource", re.I)  # sections that state them ("Training and Inference Efficiency")
 PRIORS = {"limitation": (ASKS_LIMITATION, FITTING), "hardware": (ASKS_HARDWARE, SETUP)}
