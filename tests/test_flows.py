@@ -66,6 +66,15 @@ def test_a_reply_of_only_passage_numbers_is_asked_again_and_never_shown(library)
     assert stream.answer.timings["first_token_s"] <= stream.answer.timings["total_s"]
 
 
+def test_a_reply_that_loops_is_ended_at_its_second_repeat(library):
+    sentence = "BeeNet fails at night because the infrared camera saturates [1]. "
+    fake = FakeChatModel(["Its counts are lower in rain [1].\n\n1. " + sentence + "\n2. " + sentence * 4])
+    stream = Asker(library, fake).ask("Why does BeeNet fail at night?")
+    shown = "".join(stream)
+    assert shown == stream.answer.text == "Its counts are lower in rain [1].\n\n1. " + sentence.strip()
+    assert stream.answer.cites
+
+
 def test_a_second_bare_reply_is_shown_as_it_is(library):
     fake = FakeChatModel(["Why does BeeNet fail at night?", "[2]", " [1] "])  # the rewrite, then two bare replies
     stream = Asker(library, fake).ask("BeeNetが夜に失敗する理由は？")

@@ -33,6 +33,7 @@ from .prompts import (
     is_refusal,
     search_query_messages,
 )
+from .repeats import RepeatGuard
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
 _NOT_WORDS = re.compile(r"\[\d*\]?|[\W_]")  # passage numbers (one still arriving too), spaces and punctuation
@@ -185,17 +186,16 @@ class Asker:
     @staticmethod
     def _streamed(answer: Answer, deltas: Iterator[str], started: float) -> Generator[str, None, bool]:
         """The reply into `answer.text`, shown (and the first token timed) once it says more than passage
-        numbers; returns whether it did (a reply of only "[2]" is held back to be asked again)."""
-        shown = False
-        for delta in deltas:
-            answer.text += delta
-            if shown:
-                yield delta
-            elif says_something(answer.text):
-                shown = True
+        numbers; returns whether it did (a reply of only "[2]" is held back to be asked again). A sentence the
+        reply writes again is left out, and a second in a row ends it (qa/answer/repeats.py)."""
+        guard, sent = RepeatGuard(), 0
+        for showable in guard.shown(deltas):
+            answer.text = guard.text
+            if len(showable) > sent and (sent or says_something(showable)):
                 answer.timings.setdefault("first_token_s", time.perf_counter() - started)
-                yield answer.text
-        return shown
+                yield showable[sent:]
+                sent = len(showable)
+        return bool(sent)
 
     def _evidence(self, answer: Answer, papers: dict[str, Paper | None]) -> tuple[list[Citation], bool]:
         """The evidence sentences as citations (quote = the sentence, page = the page it is on), numbered
