@@ -301,7 +301,8 @@ def main() -> None:
     cached = CachedEmbedder(embedder, RESULTS / "cache" / "peer-embeddings.npz")
     tokens = Tokens(config.llm.models_dir / config.llm.model_file)
     library = app_library(config, pdfs, embedder)
-    rewrites = Rewrites(Asker(library, ChatModel(config.llm)), RESULTS / "cache" / "rewrites.json")
+    rewrites = Rewrites(Asker(library, ChatModel(config.llm), temperature=config.llm.answer_temperature),
+                        RESULTS / "cache" / "rewrites.json")
 
     result: dict = {"pdfs": len(pdfs), "k": args.k, "question_files": {}, "systems": {}}
     sets = {path.stem: [q for q in load_questions(path) if q.kind != "none"] for path in args.questions

@@ -74,8 +74,9 @@ class FakeChatModel:
     def problem(self) -> str | None:
         return str(self.fail) if self.fail else None
 
-    def chat(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = ()) -> str:
-        return "".join(self.stream(messages, max_tokens, stop))
+    def chat(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = (),
+             temperature: float | None = None) -> str:
+        return "".join(self.stream(messages, max_tokens, stop, temperature))
 
     def stream(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = (),
                temperature: float | None = None) -> Iterator[str]:

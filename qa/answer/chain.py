@@ -89,7 +89,8 @@ class Asker:
     def __init__(self, library: Library, chat: ChatModel, read: int = ANSWER_PASSAGES, chars: int = ANSWER_CHARS,
                  temperature: float = ANSWER_TEMPERATURE):
         """`read`: how many of the retrieved passages the model reads; `chars`: each one's focus budget
-        (a shorter prompt, a sooner first token: README "Speed"); `temperature`: the answer's sampling."""
+        (a shorter prompt, a sooner first token: README "Speed"); `temperature`: the sampling of the answer and
+        of the question's rewrite."""
         self.library = library
         self.retriever = Retriever(library, RetrievalOptions(read=read))
         self.chat = chat
@@ -99,11 +100,12 @@ class Asker:
         """The question as retrieval wants it: a follow-up ("and its cost?") made to stand alone, and in
         English, the papers' language (on the dev set the English rewrite of Japanese questions lifts
         hit@5 by about 10 points). An English question needs no LLM call when there is no history, or
-        when the follow-up names its paper and points back at nothing ("What optimizer does MoBA use?")."""
+        when the follow-up names its paper and points back at nothing ("What optimizer does MoBA use?").
+        Written at the answer's temperature (greedy by default): the same question retrieves the same passages."""
         if language_of(question) == "en" and (not history or (self.retriever.scope(question)
                                                               and not _POINTS_BACK.search(question))):
             return question
-        reply = self.chat.chat(search_query_messages(question, history), max_tokens=80)
+        reply = self.chat.chat(search_query_messages(question, history), max_tokens=80, temperature=self.temperature)
         lines = [line.strip().strip('"“”') for line in reply.splitlines() if line.strip()]
         return lines[0].removeprefix("Standalone question:").strip() if lines else question
 

@@ -100,6 +100,7 @@ class ChatModel:
             raise LLMUnavailable(f"The LLM ({self.label}) could not answer: {type(exc).__name__}: {exc}. Check "
                                  "`papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL.") from None
 
-    def chat(self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] = ()) -> str:
+    def chat(self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] = (),
+             temperature: float | None = None) -> str:
         """The whole reply (streamed underneath, so only silence times it out)."""
-        return "".join(self.stream(messages, max_tokens, stop))
+        return "".join(self.stream(messages, max_tokens, stop, temperature))

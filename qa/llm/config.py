@@ -32,8 +32,8 @@ SERVER_ARGS = ("--logits_all", "false", "--cache", "true", "--cache_size", str(1
 # answers holding their fact: a choice for the user, not the default (README "Speed").
 ANSWER_PASSAGES, ANSWER_CHARS = 5, 700
 # An answer copies numbers and terms from the passages: greedy decoding (bench/answer.py, 80 + 10 dev questions:
-# answers holding a fact 0.487 at 0.3 -> 0.550). Reports keep `temperature`: a section asked again must be able
-# to come out differently.
+# answers holding a fact 0.487 at 0.3 -> 0.550); its question's rewrite too, so that the same question retrieves
+# the same passages. Reports keep `temperature`: a section asked again must be able to come out differently.
 ANSWER_TEMPERATURE = 0.0
 
 
@@ -45,7 +45,7 @@ class LLMConfig:
     api_key: str = "not-needed"
     model: str = MODEL_ALIAS
     model_file: str = DEFAULT_LLM  # the GGUF the local server loads
-    temperature: float = 0.3  # rewrites, reports, translations; answers have their own
+    temperature: float = 0.3  # reports and translations; answers and their rewrites have their own
     max_tokens: int = 400  # an answer's cap; report sections ask for their own
     repeat_penalty: float | None = 1.15  # None: not sent
     context_window: int = 4096
