@@ -278,7 +278,7 @@ SYSTEMS = {  # name -> options of the app's retriever (peers are built separatel
     "try-no-held-names": RetrievalOptions(held_names=False),
     "try-keep-description": RetrievalOptions(drop_description=False),
     "try-no-limitation-prior": RetrievalOptions(section_priors=("hardware",)),
-    "try-no-hardware-prior": RetrievalOptions(section_priors=("limitation",)),  # before this change
+    "try-no-hardware-prior": RetrievalOptions(section_priors=("limitation",)),
 }
 
 
