@@ -103,6 +103,22 @@ def test_a_table_reaches_the_model_as_rows_of_column_value_pairs():
     assert "OpenAI o1-1217: 2061; DeepSeek R1: 2029" in block and "|---|" not in block
 
 
+def test_a_table_whose_model_names_start_with_digits_and_whose_group_labels_were_cut_reads_whole():
+    # MiniMax-M1's Table 2 as pymupdf4llm writes it: a spanning group label cut at the column lines as the
+    # header, the model names as the first body row, category labels cut the same way between the rows
+    table = ("|Tasks|Ope|n-Weights M|odels|Our|Models|\n|---|---|---|---|---|---|\n"
+             "||DeepSeek-<br>R1|Claude<br>4 Opus|Qwen3-<br>235B-A22B|MiniMax-<br>M1-40k|MiniMax-<br>M1-80k|\n"
+             "|||Sof|tware Engine|ering||\n"
+             "|SWE-bench Verified|49.2|72.5|34.4|55.6|56.0|\n")
+    rows = _rows(table)
+    assert rows[0] == "Software Engineering"
+    assert rows[1].startswith("SWE-bench Verified; Ope DeepSeek- R1: 49.2; n-Weights M Claude 4 Opus: 72.5")
+    assert rows[1].endswith("Our MiniMax- M1-40k: 55.6; Models MiniMax- M1-80k: 56.0")
+    # a label row over the first rows is no header: the columns keep their names
+    sized = "|Model|Size|HumanEval|MBPP|\n|---|---|---|---|\n|~8B Mod|els|||\n|Qwen2.5-Coder-7B|7B|72.0|79.4|"
+    assert _rows(sized) == ["~8B Models", "Qwen2.5-Coder-7B; Size: 7B; HumanEval: 72.0; MBPP: 79.4"]
+
+
 def test_evidence_quotes_run_to_the_sentence_that_states_the_fact_but_not_onto_the_next_page():
     setup = "During RL training we observed a discrepancy between training and inference probabilities."
     middle = "It grew with the length of the rollouts and hurt the reward in every run we made."

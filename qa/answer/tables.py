@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from ingest.chunking import TABLE_RULE
 
 _VALUE = re.compile(r"[-+±~<>≈]?\s*\.?\d|[-–—]$")  # a number, a score "2056 / 98.2%", or a dash for none
+# a cell that is only a quantity ("56.0", "86.0%", "2,056", "3.82x", "100K", "70.6 / 2056", "–"); a name that
+# starts with a digit ("4 Opus", "235B-A22B") is not one
+_NUMBER = re.compile(r"[-+±~<>≈]?\s*\d[\d,.]*\s*(%|x|×|[kKMBT])?(\s*[/±]\s*\d[\d,.]*\s*%?)*|[-–—]")
 _BREAK = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"</?[a-z]+>", re.I)
 
@@ -43,6 +46,29 @@ def _is_value(cell: str) -> bool:
     return bool(_VALUE.match(cell))
 
 
+def _is_number(cell: str) -> bool:
+    return bool(_NUMBER.fullmatch(cell))
+
+
+def _short(cells: list[list[str]]) -> bool:
+    """Names and labels, not text: every part of every cell at most 30 characters."""
+    return all(len(part) <= 30 for parts in cells for part in parts)
+
+
+def _sparse(cells: list[str]) -> bool:
+    """At least half the cells empty: a label spanning columns, not a row of names or values."""
+    return 2 * cells.count("") >= len(cells)
+
+
+def _joined(cells: list[str]) -> str:
+    """The text of a row of spanning labels that the layout engine cut at the column lines ("Sof", "tware
+    Engine", "ering"): a piece that goes on in lower case continues its word."""
+    text = ""
+    for cell in filter(None, cells):
+        text += cell if text and text[-1].isalpha() and cell[0].islower() else f" {cell}"
+    return text.strip()
+
+
 def _stacked(cells: list[list[str]]) -> list[list[str]]:
     """A row whose cells hold n stacked parts each (or one), as n rows; one-part value cells go to the first."""
     n = max(len(parts) for parts in cells)
@@ -65,31 +91,33 @@ def _row(header: list[str], cells: list[str]) -> str:
 
 
 def table_lines(text: str) -> list[TableLine]:
-    """The table's lines as the model reads them. The header row names every row's cells; in a table of values,
-    a first body row without one ("pass@1", "rating") is a second header row, joined to the first. Text that is not a
-    markdown table comes back line by line, unchanged."""
+    """The table's lines as the model reads them. The header row names every row's cells; in a table of numbers,
+    a first body row without one (model names "Claude 4 Opus", "pass@1", "rating") is a second header row, joined
+    to the first, and a row of labels spanning the columns ("Sof", "tware Engine", "ering") is read as the one label
+    it is ("Software Engineering"). Text that is not a markdown table comes back line by line, unchanged."""
     lines = text.split("\n")
     rule = _rule(lines)
     if rule < 1 or not lines[rule - 1].lstrip().startswith("|"):
         return [TableLine(line, line, False) for line in lines]
     header = _flat(_cells(lines[rule - 1]))
     out = [TableLine(line, line, False) for line in lines[:rule - 1]]
-    body = lines[rule + 1:]
-    valued = [line.lstrip().startswith("|") and any(_is_value(part) for parts in _cells(line) for part in parts)
-              for line in body]
-    if len(body) > 1 and body[0].lstrip().startswith("|") and not valued[0] and any(valued[1:]):
-        sub = _flat(_cells(body[0]))
+    body = [(line, _cells(line) if line.lstrip().startswith("|") else None) for line in lines[rule + 1:]]
+    numbers = [bool(cells) and any(_is_number(part) for parts in cells for part in parts) for _, cells in body]
+    labels = [bool(cells) and not number and any(numbers) and _short(cells) and _sparse(_flat(cells))
+              for (_, cells), number in zip(body, numbers)]
+    if len(body) > 1 and body[0][1] and not numbers[0] and not labels[0] and _short(body[0][1]) and any(numbers[1:]):
+        sub = _flat(body[0][1])
         width = max(len(header), len(sub))
         header = [" ".join(f"{h} {s}".split()) for h, s in
                   zip(header + [""] * (width - len(header)), sub + [""] * (width - len(sub)))]
-        body = body[1:]
-    for line in body:
-        if not line.lstrip().startswith("|"):
+        body, labels = body[1:], labels[1:]
+    for (line, cells), label in zip(body, labels):
+        if cells is None:
             out.append(TableLine(line, line, False))
-            continue
-        for cells in _stacked(_cells(line)):
-            if row := _row(header, cells):
-                out.append(TableLine(line, row, True))
+        elif label:
+            out.append(TableLine(line, _joined(_flat(cells)), True))
+        else:
+            out += [TableLine(line, row, True) for stacked in _stacked(cells) if (row := _row(header, stacked))]
     return out
 
 
