@@ -48,3 +48,19 @@ def test_a_last_sentence_that_only_repeats_is_left_out_when_the_reply_ends():
 def test_a_short_first_answer_streams_as_it_comes():
     _, shown, _ = _streamed("512", piece=1)
     assert shown[:3] == ["5", "51", "512"]  # nothing to repeat yet, so nothing is held back
+
+
+def test_a_sentence_about_the_answer_itself_after_it_is_left_out_and_never_shown():
+    answer = "Janus-Pro-7BのMMBenchスコアは79.2です [1]。"
+    reply = answer + "この回答は、passagesから直接引用して得られた情報に基づいています。これは表3の値です [1]。"
+    text, shown, _ = _streamed(reply, piece=2)
+    assert text == answer + "これは表3の値です [1]。"
+    assert not any("この回答" in s for s in shown)  # held back while it could still become one
+    english, _, _ = _streamed("The speedup is 6.5x [1]. [1] This answer is based on the passages above.")
+    assert english == "The speedup is 6.5x [1]."
+
+
+def test_a_reply_that_opens_by_talking_about_itself_is_kept():
+    reply = "この回答は79.2です [1]。"
+    text, shown, _ = _streamed(reply, piece=1)
+    assert text == reply and shown[-1] == reply

@@ -1,4 +1,5 @@
 """Keeps a reply from repeating itself: a sentence written a second time is left out, and two in a row end it.
+A sentence after the answer that only talks about the answer itself is left out too.
 
 Decoded greedily, the 1.5B model now and then loops: 6 of 90 dev answers repeated a sentence or a whole
 paragraph, one of them eleven times over 2,100 characters (bench/results/answer-80-t0.json). A sentence
@@ -6,6 +7,11 @@ written twice adds nothing, but a Japanese answer that goes through the passages
 stock sentence and still bring a new number in the next item (ds-048), so one repeat is dropped and the reply
 goes on; a second repeat in a row is a loop, and the reply ends there. The unfinished sentence is held back
 while it could still be a repeat (it is the start of an earlier sentence), so the reader never sees one.
+
+Told to open with the answer (prompts.py, rule 6), the model now and then closes with a sentence about the answer
+instead of the papers: 「この回答は、passagesから直接引用して得られた情報に基づいています。」 (6 of the 90 dev answers
+of bench/results/answer-80-direct.json; none of those sentences held a fact). Such a sentence after the answer is
+left out the same way, held back while the sentence could still become one.
 """
 from __future__ import annotations
 
@@ -16,11 +22,20 @@ MIN_CHARS = 30  # shorter sentences ("This is stated in [2].") may repeat in a s
 LOOP = 2  # repeated sentences in a row that end the reply
 HELD_CHARS = 4  # an unfinished sentence this short may still become a list marker ("2", "2.") or a repeat
 _END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？\n])")
+# the openings of a sentence about the answer itself, after a leading passage number ("[2] この回答は...")
+ABOUT_ITSELF = ("この回答は", "この回答では", "この答えは", "この情報は", "これらの情報は", "This answer ")
+_CITED = re.compile(r"^(?:\s*\[\d+\])*\s*")
 _LIST_MARK = re.compile(r"\s*(?:(?:^|\n)[ \t]*(?:\d+[.)]|[-•*]))?\s*$")  # "2." left before a repeated item
 
 
 def _key(sentence: str) -> str:
     return " ".join(sentence.split())
+
+
+def _about_itself(sentence: str, unfinished: bool = False) -> bool:
+    """The sentence opens like one about the answer itself; `unfinished`: or it may still become one."""
+    opening = _CITED.sub("", sentence)
+    return any(opening.startswith(o) or (unfinished and o.startswith(opening)) for o in ABOUT_ITSELF)
 
 
 class RepeatGuard:
@@ -46,15 +61,18 @@ class RepeatGuard:
         if self.repeated:
             return self.text
         tail = _key(self.text[self._done:])
-        if self._seen and (len(tail) < HELD_CHARS or _LIST_MARK.fullmatch(tail)
-                           or any(s.startswith(tail) for s in self._seen)):
+        repeat = self._seen and (len(tail) < HELD_CHARS or _LIST_MARK.fullmatch(tail)
+                                 or any(s.startswith(tail) for s in self._seen))
+        if repeat or (self.text[:self._done].strip() and _about_itself(tail, True)):
             return _LIST_MARK.sub("", self.text[:self._done])  # and the list marker of the held sentence with it
         return self.text
 
     def _complete(self, start: int, end: int) -> None:
         """A sentence has ended at `end`: kept, or left out as a repeat, or, repeating the one before, the end."""
         sentence = _key(self.text[start:end])
-        if len(sentence) < MIN_CHARS:
+        if self.text[:start].strip() and _about_itself(sentence):  # after the answer: left out, the reply goes on
+            self.text = self.text[:start] + self.text[end:]
+        elif len(sentence) < MIN_CHARS:
             self._done = end
         elif sentence not in self._seen:
             self._seen.add(sentence)
