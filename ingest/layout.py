@@ -50,6 +50,7 @@ class LayoutBox:
     text: str  # markdown for tables, cleaned plain text otherwise
     page: int  # 1-based
     hashes: int = 0  # markdown heading depth for headers (font-size rank), 0 otherwise
+    bold: bool = False  # a header set in bold ("## **4 Experiments**"; a figure's words are not)
 
 
 _PLACEHOLDER = re.compile(r"^\[(?:figure|picture|image)[^\]]{0,20}\]$", re.I)  # "[Figure 51]" where a figure was
@@ -158,5 +159,5 @@ def _page_boxes(chunk: dict) -> list[LayoutBox]:
         else:
             content = clean_text(raw.lstrip("#").strip())
         if content:
-            boxes.append(LayoutBox(box["class"], content, page_number, hashes))
+            boxes.append(LayoutBox(box["class"], content, page_number, hashes, bold=bool(hashes) and "**" in raw))
     return boxes

@@ -96,3 +96,14 @@ def test_appendix_bullets_read_between_reference_columns_stay_body_text():
     assert not any(r.text.startswith("•") for r in paper.references)
     appendix = next(s for s in paper.sections if s.title == "A Implementation Details")
     assert any("from 6 to 8" in " ".join(b.text.split()) for b in appendix.blocks)  # lines as the column breaks them
+
+
+@pytest.mark.parametrize("name, section, figure_words", [
+    ("2503.01840", "2.2 EAGLE and EAGLE-2", ["LM Head", "How", "How can I", "I", "Speedup", "MT-bench GSM8K"]),
+    ("2503.05132", "4.3 Main Results", ["Coefficient 0.04", "Model CV-Bench BLINK VSR"]),
+])
+def test_a_figures_words_do_not_head_sections(name, section, figure_words):
+    """On figure-heavy pages the layout engine labels a figure's words as headers (not bold, not numbered)."""
+    paper = _parsed(str(CORPUS.parent / "seedpapers" / f"{name}.pdf"))
+    titles = [s.title for s in paper.sections]
+    assert section in titles and not set(figure_words) & set(titles), titles

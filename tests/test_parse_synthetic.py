@@ -123,3 +123,21 @@ def test_bullets_met_inside_the_bibliography_go_to_the_next_section():
     assert appendix.title == "A Implementation Details"
     assert appendix.blocks[0].text.replace("\n", " ") == "• EAGLE-3: the draft tree depth goes from 6 to 8."
     assert appendix.blocks[1].text.startswith("Vanilla")
+
+
+def test_a_figures_words_labelled_as_headers_stay_text_of_their_section():
+    """EAGLE-3's figure-heavy pages: "LM Head" and "How can I" came as headers and split section 2.2."""
+    boxes = [LayoutBox("section-header", "Speculative Bees", 1, 2, bold=True),
+             LayoutBox("section-header", "1 Introduction", 1, 2, bold=True), LayoutBox("text", "We study bees.", 1),
+             LayoutBox("section-header", "2 Background", 3, 2, bold=True),
+             LayoutBox("section-header", "2.2 EAGLE and EAGLE-2", 4, 2, bold=True),
+             LayoutBox("section-header", "LM Head", 4, 3), LayoutBox("text", "The draft model reuses features.", 4),
+             LayoutBox("section-header", "How can I", 4, 3),
+             LayoutBox("section-header", "Training Details", 5, 3, bold=True), LayoutBox("text", "We train it.", 5),
+             LayoutBox("section-header", "3 EAGLE-3 in vLLM", 6, 3)]  # numbered: a heading, bold or not
+    structure = build_structure(boxes, "Bees")
+    assert [s.path_text for s in structure.sections] == [
+        "1 Introduction", "2 Background", "2 Background > 2.2 EAGLE and EAGLE-2",
+        "2 Background > 2.2 EAGLE and EAGLE-2 > Training Details", "3 EAGLE-3 in vLLM"]
+    blocks = [b.text for b in structure.sections[2].blocks]
+    assert blocks == ["LM Head", "The draft model reuses features.", "How can I"]
