@@ -88,7 +88,7 @@ def _figure_words(box: LayoutBox) -> bool:
     Head"); of the 18 corpus papers' unnumbered headers past the first page, 23 are bold (headings, and two labels of a
     prompt) and one is not: a figure's label ("Landmark Recognition")."""
     text = " ".join(box.text.split())
-    return (box.page > 1 and box.kind in HEADER_CLASSES and not box.bold and heading_depth(text) is None
+    return (box.page > 1 and not box.bold and heading_depth(text) is None
             and not _TOP_LEVEL.match(text) and not is_reference_heading(text))
 
 

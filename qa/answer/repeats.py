@@ -9,7 +9,7 @@ goes on; a second repeat in a row is a loop, and the reply ends there. The unfin
 while it could still be a repeat (it is the start of an earlier sentence), so the reader never sees one.
 
 Told to open with the answer (prompts.py, rule 6), the model now and then closes with a sentence about the answer
-instead of the papers: 「この回答は、passagesから直接引用して得られた情報に基づいています。」 (6 of the 90 dev answers
+instead of the papers: 「この回答は、passagesから直接引用して得られた情報に基づいています。」 (7 of the 90 dev answers
 of bench/results/answer-80-direct.json; none of those sentences held a fact). Such a sentence after the answer is
 left out the same way, held back while the sentence could still become one.
 """
