@@ -2,7 +2,8 @@
 
 Heading levels come from the heading's numbering ("3.2.1" is level 3, "A.1" level 2) and, for
 unnumbered headings, from the font-size rank the layout engine reports relative to the paper's
-numbered top-level headings. Tables are joined with their "Table N" caption.
+numbered top-level headings. Tables are joined with their "Table N" caption, also one the layout engine reads
+as plain text ("Table 3 | Average number of ...", not "Table 3 shows ...").
 """
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ HEADER_CLASSES = {"section-header", "title"}
 _NUMBERED = re.compile(r"^((?:\d{1,2}|[A-H])(?:\.\d{1,2})*)\.?\s+(\S.*)$")
 _ABSTRACT = re.compile(r"^(abstract|summary)\b[\s.:—–\-]*", re.I)
 _TABLE_CAPTION = re.compile(r"^(Table|Tab\.)\s*\d")
+# the same caption set as plain text: "Table 3 | Average number of ...", "Table 2 Results of ...", not a sentence
+# that talks about the table ("Table 2 presents ...")
+_TABLE_CAPTION_TEXT = re.compile(r"^(?:Table|Tab\.)\s*\d+(?:\s*[|:.]|\s+[A-Z])")
 _BULLETS = ("•", "◦", "▪", "- •")
 _SKIP_SECTIONS = re.compile(r"^(table of )?contents$", re.I)
 _TOP_LEVEL = re.compile(
@@ -165,6 +169,8 @@ class _Builder:
             self._table(box)
         elif box.kind == "caption":
             self._caption(box)
+        elif self.current is not None and _TABLE_CAPTION_TEXT.match(box.text) and len(box.text) <= 1000:
+            self._caption(box, BlockKind.BODY)  # joined to its table when one is beside it, else text as before
         else:
             self.pending_caption = None
             self._text(box)
@@ -213,14 +219,14 @@ class _Builder:
         self._block(block)
         self.pending_caption = None
 
-    def _caption(self, box: LayoutBox) -> None:
+    def _caption(self, box: LayoutBox, kind: BlockKind = BlockKind.CAPTION) -> None:
         table_caption = bool(_TABLE_CAPTION.match(box.text))
         previous = _last_block(self.current)
         if table_caption and previous and previous.kind == BlockKind.TABLE and previous.page == box.page \
                 and "\n\n" not in previous.text[:200]:
             previous.text = f"{box.text}\n\n{previous.text}"  # caption set below the table
             return
-        block = Block(BlockKind.CAPTION, box.text, box.page)
+        block = Block(kind, box.text, box.page)
         self._block(block)
         self.pending_caption = block if table_caption else None
 
