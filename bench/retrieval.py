@@ -279,6 +279,7 @@ SYSTEMS = {  # name -> options of the app's retriever (peers are built separatel
     "try-keep-description": RetrievalOptions(drop_description=False),
     "try-no-limitation-prior": RetrievalOptions(section_priors=("hardware",)),
     "try-no-hardware-prior": RetrievalOptions(section_priors=("limitation",)),
+    "try-no-sentence-pairs": RetrievalOptions(sentences=False),  # before this change
 }
 
 

