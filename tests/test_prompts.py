@@ -63,6 +63,9 @@ def test_refusals_and_languages():
     assert is_refusal("The papers do not state it.")
     assert is_refusal("論文には記載されていません。")
     assert not is_refusal("It reduces the KV cache by 93.3% [1]. Other work does not mention this.")
+    assert is_refusal("The provided passages do not mention GPU hours.") and is_refusal("It is not stated.")
+    # an answer whose reason is something that does not provide something (sp-040 lost its citations to this)
+    assert not is_refusal("They consider them insufficient because they do not provide consistent subjects [2].")
     assert language_of("Qwen3は何言語？") == "ja" and language_of("How many?") == "en"
 
 

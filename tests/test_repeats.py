@@ -58,6 +58,8 @@ def test_a_sentence_about_the_answer_itself_after_it_is_left_out_and_never_shown
     assert not any("この回答" in s for s in shown)  # held back while it could still become one
     english, _, _ = _streamed("The speedup is 6.5x [1]. [1] This answer is based on the passages above.")
     assert english == "The speedup is 6.5x [1]."
+    connected, shown, _ = _streamed(answer + "また、この回答は表3に基づいています。", piece=2)  # sp-037
+    assert connected == answer and not any("この回答" in s for s in shown)
 
 
 def test_a_reply_that_opens_by_talking_about_itself_is_kept():

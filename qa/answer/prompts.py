@@ -186,9 +186,11 @@ def search_query_messages(question: str, history: list[tuple[str, str]]) -> list
     return [message("user", CONDENSE.format(history="\n".join(lines), question=question))]
 
 
-_REFUSAL = re.compile(r"(do|does) not (state|contain|mention|say|provide|answer)|not (stated|mentioned|provided)|"
+# "does not state" said of the papers; "they do not provide consistent subjects" is an answer about models
+_REFUSAL = re.compile(r"\b(papers?|passages?|context|texts?|documents?|sources?|library|excerpts?)\b[^.]{0,40}?"
+                      r"\b(do|does) not (state|contain|mention|say|provide|answer)|not (stated|mentioned|provided)|"
                       r"no (information|mention)|"
-                      r"見つかりません|記載されていません|述べられていません|言及されていません")
+                      r"見つかりません|記載されていません|述べられていません|言及されていません", re.I)
 
 
 def is_refusal(answer: str) -> bool:

@@ -24,7 +24,8 @@ HELD_CHARS = 4  # an unfinished sentence this short may still become a list mark
 _END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？\n])")
 # the openings of a sentence about the answer itself, after a leading passage number ("[2] この回答は...")
 ABOUT_ITSELF = ("この回答は", "この回答では", "この答えは", "この情報は", "これらの情報は", "This answer ")
-_CITED = re.compile(r"^(?:\s*\[\d+\])*\s*")
+# ... after a leading passage number and a connective too ("[2] また、この回答は...")
+_CITED = re.compile(r"^(?:\s*\[\d+\])*\s*(?:(?:また|なお|さらに)、\s*)?")
 _LIST_MARK = re.compile(r"\s*(?:(?:^|\n)[ \t]*(?:\d+[.)]|[-•*]))?\s*$")  # "2." left before a repeated item
 
 
