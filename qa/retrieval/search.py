@@ -13,9 +13,9 @@ Limitations / Discussion / Conclusion sections, one about the hardware or time a
 setup sections: section_priors.py; its candidates are ranked by their best sentence pair too: sentences.py); a
 search over several papers (no more than places in the answer) ranks each apart and takes their best passages
 in turn. Reference-list and caption chunks are left out unless asked for, so they never crowd out body text.
-BM25's first two passages keep a
-place among the passages an answer reads (five by default): its exact match on a number or a name is
-outvoted otherwise when the dense wordings (three for a rewritten Japanese question) agree on something else.
+BM25's first two passages keep a place among the passages an answer reads (five by default): its exact match on
+a number or a name is outvoted otherwise when the dense wordings (three for a rewritten Japanese question)
+agree on something else.
 What each part is worth: `bench/retrieval.py`.
 """
 from __future__ import annotations
