@@ -15,7 +15,6 @@ number. When the best candidate shares hardly any term with the question the evi
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from ingest.text import looks_like_instruction, split_sentences, tokenize
 
 from ..retrieval.limitation_cues import ABOUT_LIMITATION, FITTING, limitation_cues
 from ..retrieval.search import fuse, short_name, without_description, without_names
+from ..retrieval.sentences import rarity
 from .citations import quote_page
 from .tables import row_text, table_lines
 
@@ -88,12 +88,7 @@ def windows(pool: list[EvidenceSentence], size: int = WINDOW, chars: int = WINDO
 def _term_weights(pool: list[EvidenceSentence]) -> tuple[list[set[str]], dict[str, float]]:
     """Each candidate's terms, and each term's rarity among the candidates (a term in all of them says little)."""
     terms = [set(tokenize(c.scored or c.sentence)) for c in pool]
-    counts: dict[str, int] = {}
-    for found in terms:
-        for term in found:
-            counts[term] = counts.get(term, 0) + 1
-    return terms, {t: math.log(1 + len(pool) / n) * (3 if any(ch.isdigit() for ch in t) else 1)
-                   for t, n in counts.items()}
+    return terms, {t: w * (3 if any(ch.isdigit() for ch in t) else 1) for t, w in rarity(terms).items()}
 
 
 def select_evidence(question: str, passages: list[Passage], embedder: Embedder, wordings: list[str] | None = None,

@@ -11,6 +11,7 @@ passage of the paper shares say little.
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from index.schema import Passage
 from ingest.chunking import ChunkKind
@@ -26,16 +27,18 @@ def _units(passage: Passage) -> list[set[str]]:
     return [set(tokenize(" ".join(sentences[i:i + PAIR]))) for i in range(max(1, len(sentences) - PAIR + 1))]
 
 
+def rarity(units: list[set[str]]) -> dict[str, float]:
+    """Each term's weight by how few of the units hold it (a term in all of them says little)."""
+    holding = Counter(term for terms in units for term in terms)
+    return {term: math.log(1 + len(units) / n) for term, n in holding.items()}
+
+
 def by_best_sentences(query: str, passages: list[Passage]) -> list[str]:
     """Chunk ids of the passages that share a term with `query`, best sentence pair first."""
     units = [(p.chunk_id, terms) for p in passages for terms in _units(p)]
-    holding: dict[str, int] = {}
-    for _, terms in units:
-        for term in terms:
-            holding[term] = holding.get(term, 0) + 1
+    weight = rarity([terms for _, terms in units])
     asked = set(tokenize(query))
     best: dict[str, float] = {}
     for chunk_id, terms in units:
-        score = sum(math.log(1 + len(units) / holding[t]) for t in asked & terms)
-        best[chunk_id] = max(best.get(chunk_id, 0.0), score)
+        best[chunk_id] = max(best.get(chunk_id, 0.0), sum(weight[t] for t in asked & terms))
     return [chunk_id for chunk_id in sorted(best, key=lambda c: -best[c]) if best[chunk_id] > 0]
