@@ -71,7 +71,7 @@ def authors_from(front_matter: list[str]) -> list[str]:
     for text in front_matter:
         if len(text) > 400:
             break
-        for piece in re.split(r",|;|\band\b|\n|\s{2,}|·", text):
+        for piece in re.split(r",|;|\band\b|\n|\s{2,}|·|(?<=[\d*†‡§¶∗])\s+(?=\d[A-Z])", text):
             piece = re.sub(r"[\d*†‡§¶∗]+$", "", piece.strip()).strip(" ,*")
             if not piece or _AFFILIATION.search(piece) or len(piece) > 60:
                 continue

@@ -23,6 +23,9 @@ _TABLE_CAPTION = re.compile(r"^(Table|Tab\.)\s*\d")
 # the same caption set as plain text: "Table 3 | Average number of ...", "Table 2 Results of ...", not a sentence
 # that talks about the table ("Table 2 presents ...")
 _TABLE_CAPTION_TEXT = re.compile(r"^(?:Table|Tab\.)\s*\d+(?:\s*[|:.]|\s+[A-Z])")
+# a figure's caption or a footnote read as text beside the abstract ("Figure 1. Style transfer results ...",
+# "∗Corresponding author (...)"): not part of it
+_NOT_ABSTRACT = re.compile(r"^(?:(?:Figure|Fig\.)\s*\d+\s*[.:|]|[∗*†‡§¶]\s*\w)")
 _BULLETS = ("•", "◦", "▪", "- •")
 _SKIP_SECTIONS = re.compile(r"^(table of )?contents$", re.I)
 _TOP_LEVEL = re.compile(
@@ -246,7 +249,8 @@ class _Builder:
         structure = self.structure
         abstract = next((s for s in structure.sections if s.title.strip().lower() == "abstract"), None)
         if abstract is not None:
-            self.abstract_parts = [b.text for b in abstract.blocks if b.kind == BlockKind.BODY] or self.abstract_parts
+            self.abstract_parts = [b.text for b in abstract.blocks if b.kind == BlockKind.BODY
+                                   and not _NOT_ABSTRACT.match(b.text)] or self.abstract_parts
             structure.abstract_page = abstract.page
         structure.abstract = " ".join(self.abstract_parts).strip()
         if not structure.abstract:
@@ -262,10 +266,30 @@ def build_structure(boxes: list[LayoutBox], fallback_title: str) -> Structure:
     """Title, front matter, abstract, section tree, tables with captions and references from the boxes."""
     title, title_boxes = _title(boxes, fallback_title)
     builder = _Builder(boxes, title)
-    for index, box in enumerate(boxes):
-        if index not in title_boxes:
-            builder.add(box)
+    for box in _abstract_heading_after_front_matter(boxes, title_boxes):
+        builder.add(box)
     return builder.finish(boxes)
+
+
+def _abstract_heading_after_front_matter(boxes: list[LayoutBox], title_boxes: set[int]) -> list[LayoutBox]:
+    """The boxes without the title's, the "Abstract" heading after the author lines. On a two-column first page
+    under a full-width title (CVPR style: ConsisLoRA), the layout engine may read the left column's "Abstract"
+    before the title; the author and affiliation lines then opened the abstract and no author was found. The
+    heading goes before the first long text, table or figure after the title."""
+    rest = [(i, box) for i, box in enumerate(boxes) if i not in title_boxes]
+    if not title_boxes:
+        return [box for _, box in rest]
+    first_title, last_title = min(title_boxes), max(title_boxes)
+    heading = next((n for n, (i, box) in enumerate(rest) if i < first_title and box.page == 1
+                    and _is_header(box) and _ABSTRACT.fullmatch(box.text.strip())), None)
+    if heading is None or not all(_is_header(box) for box in boxes[rest[heading][0]:first_title]):
+        return [box for _, box in rest]  # its text comes before the title: read in order already
+    moved = rest.pop(heading)
+    at = next((n for n, (i, box) in enumerate(rest) if i > last_title and (
+        box.page != 1 or box.kind not in ("text", *HEADER_CLASSES) or len(box.text) > 300
+        or heading_depth(box.text))), len(rest))
+    rest.insert(at, moved)
+    return [box for _, box in rest]
 
 
 def _repair_compounds(structure: Structure) -> None:

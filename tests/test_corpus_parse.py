@@ -126,3 +126,13 @@ def test_a_sentence_about_a_table_stays_text():
     paper = _parsed(str(CORPUS / "2501.12948.pdf"))
     assert any(b.kind == BlockKind.BODY and b.text.startswith("Table 2 provides a comparative analysis")
                for s in paper.sections for b in s.blocks)
+
+
+def test_an_abstract_heading_read_before_the_title_leaves_the_authors_out_of_the_abstract():
+    """ConsisLoRA (CVPR style): the layout engine reads the left column's "Abstract" before the full-width title;
+    the author and affiliation lines, Figure 1's caption and the corresponding-author footnote had opened the
+    abstract, and no author was found."""
+    paper = _parsed(str(CORPUS.parent / "seedpapers" / "2503.10614.pdf"))
+    assert paper.abstract.startswith("Style transfer involves transferring the style"), paper.abstract[:120]
+    assert not re.search(r"University|Corresponding|Figure 1\.", paper.abstract)
+    assert paper.authors == ["Bolin Chen", "Baoquan Zhao", "Haoran Xie", "Yi Cai", "Qing Li", "Xudong Mao"]
