@@ -3,6 +3,7 @@ citation parsing and matching, numbers the sources do not hold."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
@@ -137,10 +138,13 @@ def test_evidence_quotes_run_to_the_sentence_that_states_the_fact_but_not_onto_t
 
 
 class _Embedder:
-    """A fake for this one component's test: the sentence about future work is the nearer one."""
+    """A fake for this one component's test: the sentence holding `nearer` is the nearer one."""
+
+    def __init__(self, nearer: str = "future"):
+        self.nearer = nearer
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return np.array([[1.0, 0.0] if "future" in text else [0.0, 1.0] for text in texts])
+        return np.array([[1.0, 0.0] if self.nearer in text else [0.0, 1.0] for text in texts])
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return np.array([[1.0, 0.5]] * len(texts))
@@ -155,3 +159,34 @@ def test_a_limitations_question_prefers_the_papers_own_limitation_wording():
     assert [e.sentence for e in quotes] == [limit.text, method.text]
     quotes, _ = select_evidence("What does the model improve?", [method, limit], _Embedder())
     assert [e.sentence for e in quotes] == [method.text, limit.text]
+
+
+@pytest.mark.parametrize("question, nearer, expected", [
+    ("Why did the 8B code model start its LongCoT warmup from the base model?", "cause", "cause"),
+    ("How did they fix the collapse of the instruct model during RL?", "remedy", "remedy"),
+    ("What GPUs were used to train the 8B code model?", "hardware", "hardware"),
+    ("What did the 8B code model start its LongCoT warmup from?", "cause", "description"),
+])
+def test_a_why_how_fixed_or_hardware_question_prefers_the_sentence_that_gives_that(question, nearer, expected):
+    """On the dev set the sentence repeating the question's words outranked the one that answers. e5 (the fake)
+    prefers one sentence, the shared terms and the passage order the first: a close call the cue decides."""
+    sentences = {
+        "description": "We started the LongCoT warmup of the 8B code model from its base model.",
+        "cause": "This decision stemmed from our observation that the instruct model often collapses in RL.",
+        "remedy": "To address this, we increased the precision of the output head to FP32 instead.",
+        "hardware": "Each run of the code model took two days on 64 H100 GPUs.",
+    }
+    passages = [_passage(text, chunk_id=kind) for kind, text in sentences.items()]
+    quotes, _ = select_evidence(question, passages, _Embedder(nearer=sentences[nearer][:20]))
+    assert quotes[0].sentence == sentences[expected]
+
+
+def test_a_quantity_question_prefers_a_number_not_a_model_names_digits():
+    """"How large is ..." / "What is the size of ...": the sentence with a number of its own comes first, not one whose
+    only digits are in a name ("DeepSeek-V3") or a citation ("[50]"), which e5 and the shared terms prefer here."""
+    named = "The SFT dataset reuses portions of the DeepSeek-V3 pipeline for the SFT dataset [50]."
+    sized = "In the end, we collected approximately 200k samples."
+    passages = [_passage(named, chunk_id="named"), _passage(sized, chunk_id="sized")]
+    for question in ("How large is the SFT dataset?", "What is the size of the SFT dataset?"):
+        quotes, _ = select_evidence(question, passages, _Embedder(nearer="DeepSeek"))
+        assert quotes[0].sentence == sized, question

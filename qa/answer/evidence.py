@@ -10,8 +10,10 @@ rarity among the candidates; numbers count triple; the names of the passages' pa
 every sentence may repeat them, and they pulled the abstract's and introduction's sentences up); the rankings
 and the passage order are fused by reciprocal rank (a question about limitations, challenges or future work,
 「課題」, adds the limitation wording the report looks for and Limitations / Conclusion sections as a fourth
-ranking), and a question asking for a quantity ("how many", "what rate", 「何%」) prefers candidates holding a
-number. When the best candidate shares hardly any term with the question the evidence is marked weak.
+ranking; one asking why, how a problem was fixed or on what hardware adds the candidates that give a cause, state
+a remedy or name the hardware: answer_cues.py), and a question asking for a quantity ("how many", "what rate",
+「何%」) prefers candidates holding a number. When the best candidate shares hardly any term with the question
+the evidence is marked weak.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from ingest.text import looks_like_instruction, split_sentences, tokenize
 from ..retrieval.limitation_cues import ABOUT_LIMITATION, FITTING, limitation_cues
 from ..retrieval.search import fuse, short_name, without_description, without_names
 from ..retrieval.sentences import rarity
+from .answer_cues import cues_asked
 from .citations import quote_page
 from .tables import row_text, table_lines
 
@@ -35,10 +38,12 @@ MAX_QUOTES = 3
 PASSAGES = 5  # the sentences of the top passages compete
 WINDOW, WINDOW_CHARS = 3, 450  # a quote: a sentence and up to two after it, a third only within 450 characters
 WEAK_EVIDENCE = "weak: these quotes share few of the question's terms"
-_QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:\w+ )?(?:rate|score|accuracy|number|size|"
-                       r"percentage|ratio|cost|budget)\b|何(?:%|パーセント|個|件|回|倍|時間|日|人|枚|層|億|万)|"
-                       r"いくつ|どれ(?:だけ|くらい|ほど)|スコア|精度|割合|数", re.I)
+_QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:(?:is|are|was|were) the )?(?:\w+ )?"
+                       r"(?:rate|score|accuracy|number|size|percentage|ratio|cost|budget)\b|"
+                       r"何(?:%|パーセント|個|件|回|倍|時間|日|人|枚|層|億|万)|いくつ|どれ(?:だけ|くらい|ほど)|スコア|精度|割合|数",
+                       re.I)
 _DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"(?<![\w\-.\[])\d")  # a number of its own: not the 3 of "DeepSeek-V3", nor a citation "[50]"
 
 
 @dataclass
@@ -120,9 +125,14 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
         cues = [limitation_cues(text[u]) + 3 * bool(FITTING.search(pool[u].passage.section_path)) for u in everything]
         rankings.append(sorted(everything, key=lambda u: (-cues[u], pool[u].rank)))
         weights.append(1.0)
+    for cue in cues_asked(queries):  # a "why" question: the candidates that give a cause, ...
+        held = [u for u in everything if cue.search(pool[u].sentence)]
+        if held:
+            rankings.append(sorted(held, key=lambda u: (-unit_lexical[u], pool[u].rank)))
+            weights.append(1.0)
     order = [int(u) for u, _ in fuse([[str(u) for u in r] for r in rankings], weights=weights)]
     if any(_QUANTITY.search(q) for q in queries):
-        order = [u for u in order if _DIGIT.search(text[u])] + [u for u in order if not _DIGIT.search(text[u])]
+        order = [u for u in order if _NUMBER.search(text[u])] + [u for u in order if not _NUMBER.search(text[u])]
     chosen: list[EvidenceSentence] = []
     used: set[int] = set()
     for u in order:
