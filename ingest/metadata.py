@@ -63,6 +63,9 @@ def largest_font_line(page: pymupdf.Page) -> str:
 _AFFILIATION = re.compile(
     r"universit|institut|laborator|school|college|department|inc\b|corp|@|http|\d{5}|research|team", re.I
 )
+# a running header or a row of links read among the author lines: "TECHNICAL REPORT OF KIMI K1.", "Homepage GitHub
+# Hugging Face"
+_NOT_A_NAME = re.compile(r"\b(?:report|technical|preprint|proceedings|homepage|github|hugging ?face|arxiv)\b", re.I)
 
 
 def authors_from(front_matter: list[str]) -> list[str]:
@@ -73,7 +76,7 @@ def authors_from(front_matter: list[str]) -> list[str]:
             break
         for piece in re.split(r",|;|\band\b|\n|\s{2,}|·|(?<=[\d*†‡§¶∗])\s+(?=\d[A-Z])", text):
             piece = re.sub(r"[\d*†‡§¶∗]+$", "", piece.strip()).strip(" ,*")
-            if not piece or _AFFILIATION.search(piece) or len(piece) > 60:
+            if not piece or _AFFILIATION.search(piece) or _NOT_A_NAME.search(piece) or len(piece) > 60:
                 continue
             if re.fullmatch(r"[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,4}", piece) or re.fullmatch(r"[\w\-]+-AI", piece):
                 names.append(piece)

@@ -136,3 +136,11 @@ def test_an_abstract_heading_read_before_the_title_leaves_the_authors_out_of_the
     assert paper.abstract.startswith("Style transfer involves transferring the style"), paper.abstract[:120]
     assert not re.search(r"University|Corresponding|Figure 1\.", paper.abstract)
     assert paper.authors == ["Bolin Chen", "Baoquan Zhao", "Haoran Xie", "Yi Cai", "Qing Li", "Xudong Mao"]
+
+
+@pytest.mark.parametrize("name, not_a_name", [
+    ("2501.12599", "TECHNICAL REPORT OF KIMI K1."),
+    ("2506.03524", "Homepage GitHub Hugging Face"),
+])
+def test_a_running_header_or_a_row_of_links_is_no_author(name, not_a_name):
+    assert not_a_name not in _parsed(str(CORPUS / f"{name}.pdf")).authors
