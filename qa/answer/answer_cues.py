@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..retrieval.section_priors import ASKS_HARDWARE
+from ..retrieval.section_priors import ASKS_HARDWARE, NAMES_COMPUTE_TIME, NAMES_HARDWARE
 
 ASKS_REASON = re.compile(r"\bwhy\b|\breasons?\b|\bcaus\w*|\bblame\w*|\battribut\w*|\bexplain\w*|"
                          r"なぜ|理由|原因|どうして", re.I)
@@ -21,12 +21,11 @@ ASKS_REMEDY = re.compile(r"\b(?:fix|fixed|solve|solved|address|addressed|mitigat
 STATES_REMEDY = re.compile(r"\bto (?:address|mitigate|solve|fix|resolve|overcome|alleviate|tackle|avoid|prevent|"
                            r"counter)\b|\bto (?:this|that) end\b|\bsolution\b|\binstead\b|\bwe (?:propose|introduce|"
                            r"increase|adopt|apply|employ|add|remove|replace|set)\w*\b", re.I)
-NAMES_HARDWARE = re.compile(r"\bGPUs?\b|\bTPUs?\b|\b[AHV]\d{2,3}\b|\bNPUs?\b|\bnodes?\b|\bdays?\b|\bhours?\b|"
-                            r"\bclusters?\b", re.I)
+NAMES_RUN = re.compile(f"{NAMES_HARDWARE.pattern}|{NAMES_COMPUTE_TIME.pattern}", re.I)  # the report's cost words
 ANSWER_CUES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "reason": (ASKS_REASON, GIVES_REASON),
     "remedy": (ASKS_REMEDY, STATES_REMEDY),
-    "hardware": (ASKS_HARDWARE, NAMES_HARDWARE),
+    "hardware": (ASKS_HARDWARE, NAMES_RUN),
 }
 
 

@@ -13,12 +13,11 @@ from ingest.paper import BlockKind, Paper
 from ingest.text import split_sentences
 
 from ..retrieval.search import similar
+from ..retrieval.section_priors import NAMES_COMPUTE_TIME, NAMES_HARDWARE
 
 CATEGORIES: dict[str, re.Pattern] = {
-    "hardware": re.compile(r"\b(?:GPUs?|TPUs?|NPUs?|[HAV]100s?|H[28]00s?|H20s?|A800s?|B200s?|Ascend|MI[23]\d0X?|"
-                           r"accelerators?|nodes?)\b", re.I),
-    "compute": re.compile(r"\b(?:GPU[- ]hours?|[HA]\d00[- ]hours?|minutes|hours?|days?|weeks?|FLOPs?|PFLOP\w*|"
-                          r"wall[- ]clock|training time)\b", re.I),
+    "hardware": NAMES_HARDWARE,
+    "compute": NAMES_COMPUTE_TIME,
     # counted items need their count: "draft token" or "multi-token prediction" is no data size
     "data": re.compile(r"\b(?:datasets?|corpus|corpora|hours of (?:audio|speech|video))\b|"
                        r"\d[\d,.]*\s?(?:[KMBT]|million|billion|trillion)?\s+(?:[\w-]+\s+){0,2}(?:tokens|samples|"

@@ -13,6 +13,11 @@ ASKS_HARDWARE = re.compile(r"GPU|\bTPUs?\b|\bhardware\b|\baccelerators?\b|\bhow 
                            r"\bwall[- ]clock\b|\bnodes\b|何日|何時間|学習時間|訓練時間|ハードウェア", re.I)
 SETUP = re.compile(r"implement|set-?up|training detail|infrastructure|hardware|hyper-?param|\bcosts?\b|efficien|"
                    r"comput|resource", re.I)  # sections that state them ("Training and Inference Efficiency")
+# sentences that name the hardware or the time and compute a run took (the report's cost facts, the answer's evidence)
+NAMES_HARDWARE = re.compile(r"\b(?:GPUs?|TPUs?|NPUs?|[HAV]100s?|H[28]00s?|H20s?|A800s?|B200s?|Ascend|MI[23]\d0X?|"
+                            r"accelerators?|nodes?)\b", re.I)
+NAMES_COMPUTE_TIME = re.compile(r"\b(?:GPU[- ]hours?|[HA]\d00[- ]hours?|minutes|hours?|days?|weeks?|FLOPs?|PFLOP\w*|"
+                                r"wall[- ]clock|training time)\b", re.I)
 PRIORS = {"limitation": (ASKS_LIMITATION, FITTING), "hardware": (ASKS_HARDWARE, SETUP)}
 
 
