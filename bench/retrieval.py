@@ -265,7 +265,7 @@ SYSTEMS = {  # name -> options of the app's retriever (peers are built separatel
     "dense": RetrievalOptions(lexical=False),
     "bm25": RetrievalOptions(dense=False, lexical_weight_ja=1.0),
     "try-no-llm-ja-bm25": RetrievalOptions(rewrite=False, lexical_weight_ja=1.0),  # before this change
-    "try-pool-60": RetrievalOptions(pool=60),
+    "try-pool-30": RetrievalOptions(pool=30),  # before this change
     "try-no-follow-paper": RetrievalOptions(follow_paper=0),
     "try-follow-paper-3": RetrievalOptions(follow_paper=3),
     "try-keep-names": RetrievalOptions(drop_names=False),  # before this change

@@ -12,7 +12,7 @@ from qa.answer.citations import best_quote, cited_numbers, inferred_citations, u
 from qa.answer.evidence import candidates, select_evidence, windows
 from qa.answer.prompts import answer_messages, focus, focus_table, format_passages, is_refusal
 from qa.answer.tables import table_lines
-from qa.retrieval.names import candidate_names
+from qa.retrieval.names import candidate_names, quoted_phrases
 
 
 def _passage(text: str, kind: ChunkKind = ChunkKind.BODY, chunk_id: str = "c1", section: str = "2 Method") -> Passage:
@@ -29,6 +29,15 @@ def test_candidate_names_in_english_and_japanese_questions():
     assert candidate_names("Under Kimi Linear's gates, what happens?") == ["Kimi Linear"]  # not "Under Kimi Linear"
     assert "SFT" not in candidate_names("Janus-ProのStage III（SFT）では")  # a gloss in brackets is no name
     assert candidate_names("In the SDXL-based method with ZeRO-1-style sharding") == ["SDXL", "ZeRO-1"]
+
+
+def test_quoted_phrases_are_the_latin_script_quotes_not_possessives():
+    assert quoted_phrases("In the 7B model 'born for reasoning', what RoPE base is used?") == ["born for reasoning"]
+    assert quoted_phrases("R1-Zero's 'aha moment' and 「aha moment」 and “test-time scaling”") == [
+        "aha moment", "aha moment", "test-time scaling"]
+    assert quoted_phrases("Kimi Linear's gates and MoBA's blocks") == []  # possessives open no quote
+    assert quoted_phrases("「推論」とは？") == []  # Japanese words in quotes are not searched as written
+    assert candidate_names("the 'born for reasoning' model") == []  # no name: a paraphrase in quotes is no refusal
 
 
 def test_focus_keeps_the_sentences_about_the_question_in_order():

@@ -239,6 +239,10 @@ def test_a_name_only_one_paper_holds_makes_it_a_paper_asked_about(tmp_path):
     assert by_names("How is Qwen2.5-VL used?") == []  # two papers hold it
     assert by_names("What did R1-Zero show?") == []  # in "VisualThinker-R1-Zero" and "DeepSeek-R1-Zero"
     assert by_names("Does VisualThinker-R1-Zero use Qwen2-VL-2B?", ["vt"], ["VisualThinker"]) == []  # named already
+    assert by_names("When does the 'aha moment' appear?") == ["vt"]  # a phrase quoted from one paper
+    assert by_names("Which model shows an 「aha moment」?") == ["vt"]
+    assert by_names("When does the aha moment appear?") == []  # unquoted, it is no name
+    assert by_names("What is the 'reward hacking' seen there?") == []  # a quote no paper holds names none
 
 
 def test_bm25_index_follows_the_corpus(retriever):

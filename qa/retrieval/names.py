@@ -25,6 +25,8 @@ _TOKEN = re.compile(r"(?<![A-Za-z0-9.-])(?:[A-Za-z]+[A-Z][A-Za-z0-9-]*|[A-Za-z]+
 _DESCRIBING = re.compile(r"(?<=[A-Za-z0-9])-(?:based|style|like|level|free|aware|scale|sized?|specific|only|wise|"
                          r"centric|driven|guided|tuned|trained|distilled|generated|initiali[sz]ed)$")
 _GLOSS = re.compile(r"[(（][^()（）]*[)）]")  # "(SFT)", "（GPU 時間）"
+# a phrase quoted after a non-letter (the "'s" of a possessive opens no quote)
+_QUOTED = re.compile(r"(?<![A-Za-z0-9])['\"“‘「『]([^'\"“”‘’「」『』]{3,80}?)['\"”’」』](?![A-Za-z0-9])")
 
 
 def candidate_names(question: str) -> list[str]:
@@ -40,6 +42,13 @@ def candidate_names(question: str) -> list[str]:
             names.append(phrase)
     names += [_DESCRIBING.sub("", m.group(0)) for m in _TOKEN.finditer(question)]
     return list(dict.fromkeys(names))
+
+
+def quoted_phrases(question: str) -> list[str]:
+    """The Latin-script phrases a question quotes ("the 7B model 'born for reasoning'", 「aha moment」): words the
+    asker took from a paper, so they may say which paper it is; not names, so a quote that no paper holds as
+    written (a paraphrase) is no reason to answer "not mentioned"."""
+    return [quoted.strip() for quoted in _QUOTED.findall(question) if re.search(r"[A-Za-z]", quoted)]
 
 
 def as_written(name: str) -> re.Pattern[str]:
@@ -63,12 +72,12 @@ def papers_holding(name: str, lexical: LexicalIndex, texts: Callable[[list[str]]
 
 def papers_by_their_names(question: str, lexical: LexicalIndex, texts: Callable[[list[str]], list[Passage]],
                           named: list[str], names: list[str]) -> list[str]:
-    """Papers the question is about by a name only that paper holds and the papers it names (`named`, with
-    their short `names`) do not: "Phantom-Data and VisualThinker-R1-Zero" names one paper by its title and
-    the other by its model."""
+    """Papers the question is about by a name or a quoted phrase only that paper holds and the papers it names
+    (`named`, with their short `names`) do not: "Phantom-Data and VisualThinker-R1-Zero" names one paper by its
+    title and the other by its model."""
     own = {name.casefold() for name in names}
     found: set[str] = set()
-    for name in candidate_names(question):
+    for name in dict.fromkeys(candidate_names(question) + quoted_phrases(question)):
         if len(name) < 3 or name.casefold() in own:
             continue
         holding = papers_holding(name, lexical, texts)
