@@ -6,6 +6,7 @@ current bytes were ingested from).
 """
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -18,7 +19,9 @@ from ingest.text import normalized
 
 RENDER_DPI = 110
 ELISION = " … "  # a quote's words the page does not print, left out
-MIN_PIECE = 20  # letters: a shorter run of words is found on almost any page
+MIN_PIECE = 20  # letters: a shorter run of words is found on almost any page, but a figure with a decimal point or
+NEAR = 40  # a percent sign is not within these characters after the run before it ("1 −512×3 8192 = 81.25%")
+_FIGURE = re.compile(r"(?<![\w@.])\d+(?:\.\d+%?|%)(?![A-Za-z])")
 
 
 @dataclass
@@ -80,7 +83,8 @@ class PdfPages:
             while end < len(words) and (at := text.find(normalized(" ".join(words[i:end + 1])), start)) >= 0:
                 end, found = end + 1, at
             run = " ".join(words[i:end])
-            if found >= 0 and len(normalized(run)) >= MIN_PIECE:
+            if found >= 0 and (len(normalized(run)) >= MIN_PIECE
+                               or (pieces and found - start <= NEAR and _FIGURE.search(run))):
                 pieces.append(("… " if gap and not pieces else "") + run)
                 start, i, gap = found + len(normalized(run)), end, False
             else:

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .paper import BlockKind, Paper, Section
+from .structure import TABLE_CAPTION_TEXT
 from .text import split_sentences
 
 TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")  # the |---|---| line under a markdown table's header row
+_VALUE = re.compile(r"^[-+±]?\d[\d.,]*(?:%|x|×)?$")
 
 
 class ChunkKind(StrEnum):
@@ -109,8 +111,9 @@ def _pack(pieces: list[_Piece], header: str, budget: int, count_tokens: Callable
     for unit in units:
         size = count_tokens(unit.text) + 1
         if current and used + size > room:
-            groups.append(current)
-            current, used = [], 0
+            carried = _caption_tail(current, unit.text, size, room, count_tokens)
+            groups.append(current[:len(current) - len(carried)])
+            current, used = carried, sum(count_tokens(p.text) + 1 for p in carried)
         current.append(unit)
         used += size
     if current:
@@ -124,6 +127,27 @@ def _pack(pieces: list[_Piece], header: str, budget: int, count_tokens: Callable
         else:
             checked.append(group)
     return checked
+
+
+def _reads_as_rows(text: str) -> bool:
+    """A table set as lines of text: a third or more of its words are values ("55.64", "3.16x", "42%")."""
+    words = text.split()
+    return len(words) >= 6 and sum(bool(_VALUE.match(w)) for w in words) >= len(words) / 3
+
+
+def _caption_tail(group: list[_Piece], following: str, size: int, room: int,
+                  count_tokens: Callable[[str], int]) -> list[_Piece]:
+    """The end of a full chunk from a table caption set as text on ("Table 3: Results ...", then a header line):
+    it moves on with the next piece, the table's first row in a re-typeset paper, when they fit together. Not a
+    caption under rows it ends, nor one followed by a sentence."""
+    if following.rstrip().endswith((".", "!", "?")) and not _reads_as_rows(following):
+        return []
+    for start in range(len(group) - 1, max(0, len(group) - 4), -1):
+        if TABLE_CAPTION_TEXT.match(group[start].text.lstrip("-*• ")):
+            tail = group[start:]
+            fits = sum(count_tokens(p.text) + 1 for p in tail) + size <= room
+            return tail if fits and not _reads_as_rows(group[start - 1].text) else []
+    return []
 
 
 def _table_pieces(text: str, page: int) -> list[_Piece]:

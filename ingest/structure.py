@@ -22,7 +22,7 @@ _ABSTRACT = re.compile(r"^(abstract|summary)\b[\s.:—–\-]*", re.I)
 _TABLE_CAPTION = re.compile(r"^(Table|Tab\.)\s*\d")
 # the same caption set as plain text: "Table 3 | Average number of ...", "Table 2 Results of ...", not a sentence
 # that talks about the table ("Table 2 presents ...")
-_TABLE_CAPTION_TEXT = re.compile(r"^(?:Table|Tab\.)\s*\d+(?:\s*[|:.]|\s+[A-Z])")
+TABLE_CAPTION_TEXT = re.compile(r"^(?:Table|Tab\.)\s*\d+(?:\s*[|:.]|\s+[A-Z])")
 # a figure's caption or a footnote read as text beside the abstract ("Figure 1. Style transfer results ...",
 # "∗Corresponding author (...)"): not part of it
 _NOT_ABSTRACT = re.compile(r"^(?:(?:Figure|Fig\.)\s*\d+\s*[.:|]|[∗*†‡§¶]\s*\w)")
@@ -172,7 +172,7 @@ class _Builder:
             self._table(box)
         elif box.kind == "caption":
             self._caption(box)
-        elif self.current is not None and _TABLE_CAPTION_TEXT.match(box.text) and len(box.text) <= 1000:
+        elif self.current is not None and TABLE_CAPTION_TEXT.match(box.text) and len(box.text) <= 1000:
             self._caption(box, BlockKind.BODY)  # joined to its table when one is beside it, else text as before
         else:
             self.pending_caption = None

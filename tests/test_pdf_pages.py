@@ -47,3 +47,11 @@ def test_a_quote_the_parse_interrupted_is_shown_as_the_page_prints_it(synthetic_
         assert quote_rects(doc[1], printed)  # each piece highlighted
     assert pages.as_printed("p", 2, LIMITS) == LIMITS  # whole on its page: unchanged
     assert pages.as_printed("p", 1, LIMITS) == LIMITS  # not on the page: left as it is, and fails the check
+
+
+def test_a_figure_the_page_prints_right_after_the_quotes_words_stays_in_it(synthetic_pdf):
+    """MoBA's "sparsity up to 1 −512 8192×3 = 81.25%": the page sets the fraction otherwise, and the number after
+    it, a run shorter than a piece, had been elided with the formula."""
+    pages = PdfPages(lambda paper_id: str(synthetic_pdf))
+    printed = pages.as_printed("p", 1, "Our method reduces training cost by roughly 37.5% (Table 9).")
+    assert printed == "Our method reduces training cost by … 37.5% …" and pages.quote_on_page("p", 1, printed)
