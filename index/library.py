@@ -126,13 +126,15 @@ class Library:
         return self._embedder
 
     # ---- ingest ---------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path | str], progress: IngestProgress | None = None) -> list[IngestOutcome]:
+    def ingest(self, paths: Iterable[Path | str], progress: IngestProgress | None = None,
+               force: bool = False) -> list[IngestOutcome]:
         """Ingest files one after another (on 2 cores, parsing and embedding side by side measured
-        slower than in turn: both are CPU-bound)."""
+        slower than in turn: both are CPU-bound). `force`: stored files too, so that a paper ingested before
+        a parsing or chunking change gets it."""
         progress = progress or IngestProgress()
         outcomes = []
         for path in expand_paths(paths):
-            outcome = self.ingest_file(path, progress)
+            outcome = self.ingest_file(path, progress, force)
             progress.file_finished(outcome)
             outcomes.append(outcome)
         return outcomes
@@ -197,6 +199,7 @@ class Library:
 
         self.registry.begin(record_for(paper, path.name, len(chunks), self.embedder.name))
         self._write_parsed(paper)
+        stored = store.count(paper.paper_id) if previous is not None else 0
         store.delete_paper(paper.paper_id)  # old version or leftovers of an interrupted run
         store.add(chunks, vectors, paper)
         self.registry.finish(paper.paper_id, sha, str(path.resolve()), len(chunks), embed_seconds)
@@ -207,6 +210,8 @@ class Library:
             status, message = ADDED, "added" + kept_apart
         elif previous.status != READY:
             status, message = RESUMED, "interrupted earlier, re-indexed"
+        elif previous.sha256 == paper.sha256 and previous.chunks == stored:
+            status, message = RESUMED, "parsed and indexed again"
         elif previous.sha256 == paper.sha256:
             status, message = RESUMED, "its chunks were missing from the store, re-indexed"
         else:

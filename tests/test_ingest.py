@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 from helpers import ROOT, make_config, papers_cli
-from index.library import ADDED, DUPLICATE, REPLACED, UNCHANGED, Library
+from index.library import ADDED, DUPLICATE, REPLACED, RESUMED, UNCHANGED, Library
 from pdf_factory import (
     SyntheticPaper,
     make_corrupted_pdf,
@@ -37,6 +37,10 @@ def test_incremental_ingest(library, tmp_path, synthetic_pdf):
     again = library.ingest([synthetic_pdf])[0]
     assert again.status == UNCHANGED
     assert _store_state(library) == before
+
+    forced = library.ingest([synthetic_pdf], force=True)[0]  # `papers ingest --force`: after a parsing change
+    assert (forced.status, forced.message, forced.chunks) == (RESUMED, "parsed and indexed again", first.chunks)
+    assert _store_state(library) == before, "the same chunks, nothing duplicated"
 
     copy = tmp_path / "renamed-copy.pdf"
     shutil.copy(synthetic_pdf, copy)
@@ -152,6 +156,8 @@ def test_kill_and_resume_leaves_no_duplicates(home, tmp_path):
 
 def test_cli_list_show_remove(home, synthetic_pdf):
     assert papers_cli("ingest", str(synthetic_pdf), env_home=home).returncode == 0
+    forced = papers_cli("ingest", "--force", str(synthetic_pdf), env_home=home)
+    assert forced.returncode == 0 and "done: 1 resumed" in forced.stdout, forced.stdout
     listed = json.loads(papers_cli("list", "--json", env_home=home).stdout)
     assert len(listed) == 1
     assert {"arxiv_id", "title", "pages", "chunks"} <= set(listed[0])

@@ -124,9 +124,10 @@ class Backend:
                              for s in paper.sections],
                 "references": [{"number": r.number, "text": r.text, "page": r.page} for r in paper.references]}
 
-    def ingest(self, paths: list[Path], progress: IngestProgress | None = None) -> list[IngestOutcome]:
+    def ingest(self, paths: list[Path], progress: IngestProgress | None = None,
+               force: bool = False) -> list[IngestOutcome]:
         with self._changing:
-            return self.library.ingest(paths, progress)
+            return self.library.ingest(paths, progress, force)
 
     def _upload_target(self, upload: Path) -> Path:
         """Where an upload is kept: its safe name in the papers folder, numbered if another file has it."""

@@ -50,7 +50,7 @@ def cmd_ingest(args: argparse.Namespace, config: Config) -> int:
         return 0
     backend = Backend(config)
     with TqdmIngestProgress(files) as progress:
-        outcomes = backend.ingest(files, progress)
+        outcomes = backend.ingest(files, progress, args.force)
     failed = [o for o in outcomes if o.status == FAILED]
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in {o.status for o in outcomes}}
     print("done: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
@@ -494,6 +494,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add PDFs (files or folders) to the corpus, incrementally")
     p.add_argument("paths", nargs="*", type=Path, help="PDF files or folders (default: data/papers/)")
+    p.add_argument("--force", action="store_true",
+                   help="parse and index stored files again (after an upgrade that changes parsing or chunking)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("add", help="download papers from arXiv (PAPERS_ARXIV_URL) by id or URL and ingest them")
