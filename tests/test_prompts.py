@@ -9,7 +9,7 @@ from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.text import language_of
 from qa.answer.citations import best_quote, cited_numbers, inferred_citations, unsupported_numbers
-from qa.answer.evidence import candidates, select_evidence, windows
+from qa.answer.evidence import _QUANTITY, _quotes, candidates, select_evidence, windows
 from qa.answer.prompts import answer_messages, focus, focus_table, format_passages, is_refusal
 from qa.answer.tables import table_lines
 from qa.retrieval.names import candidate_names, quoted_phrases
@@ -199,3 +199,45 @@ def test_a_quantity_question_prefers_a_number_not_a_model_names_digits():
     for question in ("How large is the SFT dataset?", "What is the size of the SFT dataset?"):
         quotes, _ = select_evidence(question, passages, _Embedder(nearer="DeepSeek"))
         assert quotes[0].sentence == sized, question
+
+
+def test_a_quantity_question_prefers_the_number_beside_the_term_it_asks_for():
+    """ds-032 on the dev set: the sentence naming the dataset (and the "Lean 4" the question gives) outranked the
+    one stating its size, whose number sits beside the asked term ("consists of 9,645k sequences")."""
+    named = "The Lean 4 SFT dataset was built with care by our team, adding comments to 8 kinds of proofs."
+    stated = "The resulting data consists of 9,645k sequences."
+    passages = [_passage(named, chunk_id="named"), _passage(stated, chunk_id="stated")]
+    quotes, _ = select_evidence("How many sequences are in the Lean 4 SFT dataset?", passages,
+                                _Embedder(nearer="Lean"))
+    assert quotes[0].sentence == stated
+
+
+@pytest.mark.parametrize("question, quantity", [
+    ("DeepSeek-Prover-V2-671B は PutnamBench で何問解けましたか？", True),
+    ("MiniMax-M1のRLに使われた数学データは、フィルタリング後に何サンプル残りましたか？", True),
+    ("データ比率を7:3:10から何に変更しましたか？", True),
+    ("What RULER (128k) score does it get after 1.4T training tokens?", True),
+    ("What Newton-Schulz coefficients (a, b, c) are used?", True),
+    ("code向けrewardは、どの競技のスコアリングルールに着想を得ていますか？", False),
+    ("ソースコード・数学・自然言語のデータを使いますか？", False),
+])
+def test_what_asks_for_a_quantity(question: str, quantity: bool):
+    assert bool(_QUANTITY.search(question)) == quantity
+
+
+def test_a_quote_runs_on_into_the_next_best_candidate_and_gives_way_to_a_later_quote():
+    """qs-057 on the dev set: the sentence after the best quote's window held the fact, and its candidate, which
+    overlaps that quote, used to be dropped."""
+    setup = ("To utilize GitHub commits data for pretraining, we format each sample as a code change prediction task "
+             "in which the model predicts the modified file paths and the corresponding code changes for each of the "
+             "commits that we collected from the repositories.")
+    context = ("The context includes the pre-commit snapshot's README, its directory structure, and the top five "
+               "relevant files retrieved via BM25 from the same repository at the same commit.")
+    stated = "We obtained a corpus of 100 billion tokens of commits."
+    pool = candidates([_passage(" ".join([setup, context, stated]), chunk_id="c1"),
+                       _passage("A second passage says something else entirely.", chunk_id="c2"),
+                       _passage("A third passage says something else again.", chunk_id="c3")])
+    spans = windows(pool)
+    assert spans[:3] == [[0, 1], [1, 2], [2]]  # the first window stops before the stated size
+    assert _quotes([0, 1, 3, 4], spans, pool) == [[0, 1, 2], [3], [4]]
+    assert _quotes([0, 1, 2, 3], spans, pool) == [[0, 1], [2], [3]]  # chosen on its own, the extension gives way

@@ -12,8 +12,9 @@ and the passage order are fused by reciprocal rank (a question about limitations
 「課題」, adds the limitation wording the report looks for and Limitations / Conclusion sections as a fourth
 ranking; one asking why, how a problem was fixed or on what hardware adds the candidates that give a cause, state
 a remedy or name the hardware: answer_cues.py), and a question asking for a quantity ("how many", "what rate",
-「何%」) prefers candidates holding a number. When the best candidate shares hardly any term with the question
-the evidence is marked weak.
+「何%」) adds the candidates that hold a number beside the asked terms and prefers candidates holding a number.
+A candidate that runs on from a chosen quote extends it. When the best candidate shares hardly any term with the
+question the evidence is marked weak.
 """
 from __future__ import annotations
 
@@ -37,10 +38,14 @@ from .tables import row_text, table_lines
 MAX_QUOTES = 3
 PASSAGES = 5  # the sentences of the top passages compete
 WINDOW, WINDOW_CHARS = 3, 450  # a quote: a sentence and up to two after it, a third only within 450 characters
+MERGED_CHARS = 700  # a quote that the next best candidate runs on from grows to this
+BESIDE = 3  # a number "states" an asked term within this many words of it ("block size to 4096")
 WEAK_EVIDENCE = "weak: these quotes share few of the question's terms"
-_QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:(?:is|are|was|were) the )?(?:\w+ )?"
-                       r"(?:rate|score|accuracy|number|size|percentage|ratio|cost|budget)\b|"
-                       r"何(?:%|パーセント|個|件|回|倍|時間|日|人|枚|層|億|万)|いくつ|どれ(?:だけ|くらい|ほど)|スコア|精度|割合|数",
+_QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:(?:is|are|was|were) the )?"
+                       r"(?:[\w\-()@.]+ ){0,3}(?:rate|score|accuracy|number|size|percentage|ratio|cost|budget|"
+                       r"coefficients?|values?|length)s?\b|"
+                       r"何(?:%|パーセント|[ァ-ヶー]+|個|件|回|倍|時間|日|人|枚|層|億|万|問|割|種|語|秒|分|年)|いくつ|どれ(?:だけ|くらい|ほど)|"
+                       r"スコア(?!リング)|精度|割合|比率|(?<![学関変複多])数(?![学独])",
                        re.I)
 _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"(?<![\w\-.\[])\d")  # a number of its own: not the 3 of "DeepSeek-V3", nor a citation "[50]"
@@ -96,6 +101,43 @@ def _term_weights(pool: list[EvidenceSentence]) -> tuple[list[set[str]], dict[st
     return terms, {t: w * (3 if any(ch.isdigit() for ch in t) else 1) for t, w in rarity(terms).items()}
 
 
+def _beside_number(text: str, asked: set[str], weight: Mapping[str, float]) -> float:
+    """The weight of the asked terms within BESIDE words of a number in `text`: the sentence that states the
+    value asked for names it next to the number ("consists of 9,645k sequences", "RULER (84.3)"), while one
+    that repeats the question's words holds its numbers elsewhere or none."""
+    words = tokenize(text)
+    numbers = [i for i, w in enumerate(words) if _DIGIT.search(w) and w not in asked]  # not "Lean 4" asked about
+    found = {words[j] for i in numbers for j in range(max(0, i - BESIDE), i + BESIDE + 1)
+             if j < len(words) and words[j] in asked and not _DIGIT.search(words[j])}
+    return sum(weight[w] for w in found)
+
+
+def _quotes(order: list[int], spans: list[list[int]], pool: list[EvidenceSentence]) -> list[list[int]]:
+    """The candidates each quote spans, best first: units that share no sentence. A unit that runs on from a
+    chosen one extends it (up to MERGED_CHARS), so the sentence after a quote's window is not lost to the
+    overlap ("... code changes. The context includes ... After deduplication ... 100 billion tokens"); an
+    extension gives way to a quote chosen later."""
+    held: list[list[int]] = []  # what each quote's own unit spans
+    shown: list[list[int]] = []  # with the units merged into it
+    for u in order:
+        span = spans[u]
+        joined = next((i for i, h in enumerate(held) if set(h) & set(span)), None)
+        if joined is None:
+            if any(pool[u].sentence in " ".join(pool[k].sentence for k in h) for h in held):
+                continue  # a sentence repeated in an appendix
+            shown = [h if set(s) & set(span) else s for h, s in zip(held, shown)]
+            held.append(span)
+            shown.append(span)
+            if len(held) == MAX_QUOTES:
+                break
+            continue
+        merged = sorted(set(shown[joined]) | set(span))
+        if len(" ".join(pool[k].sentence for k in merged)) <= MERGED_CHARS and \
+                not any(set(merged) & set(h) for i, h in enumerate(held) if i != joined):
+            shown[joined] = merged
+    return shown
+
+
 def select_evidence(question: str, passages: list[Passage], embedder: Embedder, wordings: list[str] | None = None,
                     papers: Mapping[str, Paper | None] | None = None) -> tuple[list[EvidenceSentence], bool]:
     """Up to three quotes, best first, and whether the evidence is weak. `wordings`: the question's other
@@ -130,17 +172,14 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
         if held:
             rankings.append(sorted(held, key=lambda u: (-unit_lexical[u], pool[u].rank)))
             weights.append(1.0)
+    quantity = any(_QUANTITY.search(q) for q in queries)
+    beside = [_beside_number(text[u], asked, weight) for u in everything] if quantity else []
+    if any(beside):  # the candidates that give a number beside the asked terms
+        rankings.append(sorted((u for u in everything if beside[u]), key=lambda u: (-beside[u], pool[u].rank)))
+        weights.append(1.0)
     order = [int(u) for u, _ in fuse([[str(u) for u in r] for r in rankings], weights=weights)]
-    if any(_QUANTITY.search(q) for q in queries):
+    if quantity:
         order = [u for u in order if _NUMBER.search(text[u])] + [u for u in order if not _NUMBER.search(text[u])]
-    chosen: list[EvidenceSentence] = []
-    used: set[int] = set()
-    for u in order:
-        span = set(spans[u])
-        if span & used or any(c.sentence == text[u] for c in chosen):  # a sentence repeated in an appendix
-            continue
-        used |= span
-        chosen.append(EvidenceSentence(text[u], pool[u].passage, pool[u].rank, pool[u].row, page=pool[u].page))
-        if len(chosen) == MAX_QUOTES:
-            break
+    chosen = [EvidenceSentence(" ".join(pool[k].sentence for k in span), pool[span[0]].passage, pool[span[0]].rank,
+                               pool[span[0]].row, page=pool[span[0]].page) for span in _quotes(order, spans, pool)]
     return chosen, max(lexical) < 2
