@@ -19,8 +19,8 @@ from ingest.text import normalized
 
 RENDER_DPI = 110
 ELISION = " … "  # a quote's words the page does not print, left out
-MIN_PIECE = 20  # letters: a shorter run of words is found on almost any page, but a figure with a decimal point or
-NEAR = 40  # a percent sign is not within these characters after the run before it ("1 −512×3 8192 = 81.25%")
+MIN_PIECE = 20  # letters: a shorter run of words is found on almost any page, so it is not kept, unless it is a
+NEAR = 40  # figure with a decimal point or percent sign within these characters after the run before it ("= 81.25%")
 _FIGURE = re.compile(r"(?<![\w@.])\d+(?:\.\d+%?|%)(?![A-Za-z])")
 
 
