@@ -12,10 +12,12 @@ from enum import StrEnum
 
 from .paper import BlockKind, Paper, Section
 from .structure import TABLE_CAPTION_TEXT
-from .text import split_sentences
+from .text import CJK, split_sentences
 
 TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")  # the |---|---| line under a markdown table's header row
 _VALUE = re.compile(r"^[-+±]?\d[\d.,]*(?:%|x|×)?$")
+_FIGURE_MARK = re.compile(r"\[Figure \d+\]")  # where pymupdf4llm left an image out
+RESIDUE_KEEPS = 0.6  # a chunk is embedded without its figure residue only while that keeps most of its text
 
 
 class ChunkKind(StrEnum):
@@ -50,6 +52,35 @@ class Chunk:
 class _Piece:
     text: str
     page: int
+
+
+def _figure_residue(line: str) -> bool:
+    """A line of a figure's words that the layout engine left among the sentences ("How", "LM Head",
+    "Speedup", "✓ ✓ ✓", "ɑ ≈ ɑ ɑ"), or only image placeholders. A line with a digit, a table cell or CJK text
+    is never residue: numbers and rows are what fact questions ask for."""
+    if _FIGURE_MARK.search(line) and not re.sub(r"[|\-\s]", "", _FIGURE_MARK.sub("", line)):
+        return True
+    text = line.strip().lstrip("-•* ").strip()
+    if not text:
+        return True
+    if re.search(r"\d|\|", text) or CJK.search(text):
+        return False
+    words = text.split()
+    if len(words) <= 3 and not re.search(r"[.!?:;,]$", text):  # a label, not the end of a sentence
+        return True
+    if sum(not (ch.isascii() or ch.isspace()) for ch in text) > 0.15 * len(text):  # glyphs and symbols
+        return True
+    return len(words) >= 6 and len({w.lower() for w in words}) < 0.6 * len(words)  # words repeated
+
+
+def embedded_text(text: str) -> str:
+    """The text to embed: without the figure residue of a re-typeset or figure-heavy page, whose stray words
+    pull a chunk's vector away from its sentences (measured: the README's "How ingest works", step 4). A chunk
+    that is mostly residue is embedded as it is: its few remaining labels alone would match any question on
+    the figure's topic."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    kept = [line for line in lines if not _figure_residue(line)]
+    return "\n".join(kept) if len("\n".join(kept)) >= RESIDUE_KEEPS * len("\n".join(lines)) else text
 
 
 def _header(paper: Paper, section_path: str) -> str:
@@ -175,7 +206,7 @@ class _Builder:
                 chunk_id=f"{self.paper.paper_id}:{self.paper.sha256[:8]}:{index:04d}",
                 paper_id=self.paper.paper_id, index=index, kind=kind, section=section, section_path=path,
                 page_start=min(p.page for p in group), page_end=max(p.page for p in group),
-                text=text, embed_text=header + text))
+                text=text, embed_text=header + embedded_text(text)))
 
     def add_table(self, section: Section, text: str, page: int) -> None:
         whole = [_Piece(text, page)]

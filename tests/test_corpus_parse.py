@@ -134,6 +134,18 @@ def test_a_table_set_as_lines_of_text_keeps_its_caption_in_its_rows_chunk(name, 
     assert len(holding) == 1 and caption in holding[0].text, [c.text[:200] for c in chunks if caption in c.text]
 
 
+def test_a_figures_words_left_among_the_sentences_are_not_embedded(embedder):
+    """EAGLE-3's page 6 sets a diagram's words ("✓✓✓", "How", "do", one to a line) beside the sentence that says
+    which models were not tested: the chunk shows them, its vector is made without them; rows of numbers stay."""
+    chunks = chunk_paper(_parsed(str(CORPUS.parent / "seedpapers" / "2503.01840.pdf")), embedder.count_tokens, 320)
+    chunk = next(c for c in chunks if "unable to test EAGLE-3 on the 405B and 671B models" in c.text)
+    assert "✓" in chunk.text and "\nHow\n" in chunk.text
+    assert "405B and 671B models" in chunk.embed_text and "✓" not in chunk.embed_text
+    assert "\nHow\n" not in chunk.embed_text
+    rows = next(c for c in chunks if "- EAGLE-3 3.96x 5.45" in c.text)
+    assert "- EAGLE-3 3.96x 5.45" in rows.embed_text
+
+
 def test_a_sentence_about_a_table_stays_text():
     paper = _parsed(str(CORPUS / "2501.12948.pdf"))
     assert any(b.kind == BlockKind.BODY and b.text.startswith("Table 2 provides a comparative analysis")
