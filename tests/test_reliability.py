@@ -172,6 +172,30 @@ def test_stale_server_state_never_signals_another_process(tmp_path, own_group):
         web.kill()
 
 
+class _DroppedConnection:
+    """A client whose server closes the connection mid-reply, as a crashed llama.cpp does."""
+
+    def stream_chat(self, messages, **options):
+        import httpx
+
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+
+def test_a_local_server_that_dies_while_answering_is_named_with_its_log(tmp_path):
+    local = ChatModel(LLMConfig(models_dir=tmp_path, run_dir=tmp_path))  # no server recorded: its process is gone
+    local._llm = _DroppedConnection()
+    with pytest.raises(LLMUnavailable) as failed:
+        local.chat([{"role": "user", "content": "Hi"}])
+    said = str(failed.value)
+    assert "stopped while answering" in said and str(tmp_path / "llm-server.log") in said and "make setup-llm" in said
+
+    remote = ChatModel(LLMConfig(models_dir=tmp_path, run_dir=tmp_path, base_url="http://127.0.0.1:9/v1"))
+    remote._llm = _DroppedConnection()
+    with pytest.raises(LLMUnavailable) as failed:
+        remote.chat([{"role": "user", "content": "Hi"}])
+    assert "stopped while answering" not in str(failed.value) and "OPENAI_BASE_URL" in str(failed.value)
+
+
 # ---- 6. text in a paper that talks to the model never reaches it ---------------------------------------------------
 INJECTED = SyntheticPaper(arxiv_id="2403.00003", title="Sparse Router: Efficient Token Routing for Experts",
                           abstract="We route tokens to 8 experts. " + INJECTION + " Our router matches dense "

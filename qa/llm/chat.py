@@ -97,8 +97,17 @@ class ChatModel:
             raise LLMUnavailable(f"The LLM ({self.label}) could not be started: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - connection, HTTP and server errors alike
             self._llm = None  # resolve the server again next time (it may have been restarted)
-            raise LLMUnavailable(f"The LLM ({self.label}) could not answer: {type(exc).__name__}: {exc}. Check "
-                                 "`papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL.") from None
+            raise LLMUnavailable(self._failure(exc)) from None
+
+    def _failure(self, exc: Exception) -> str:
+        """What failed, and what to check. A local server whose process is gone crashed while answering (a
+        llama.cpp built for instructions the CPU traps: 'invalid opcode' in the kernel's log): its log is named."""
+        said = f"The LLM ({self.label}) could not answer: {type(exc).__name__}: {exc}."
+        if not self.config.base_url and self.server().running() is None:
+            log = self.server().log_path
+            return (f"{said} The local LLM server stopped while answering; its log: {log}. Asked again, it is "
+                    "started anew; if it stops every time, rebuild it with `make setup-llm`.")
+        return f"{said} Check `papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL."
 
     def chat(self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] = (),
              temperature: float | None = None) -> str:

@@ -107,6 +107,7 @@ class LocalLLMServer:
     def __init__(self, run_dir: Path, threads: int, context: int, extra_args: tuple[str, ...] = ()):
         self.run_dir = run_dir
         self.state_path = run_dir / "llm-server.json"
+        self.log_path = run_dir / "llm-server.log"
         self.threads = threads
         self.context = context
         self.extra_args = list(extra_args)
@@ -169,7 +170,7 @@ class LocalLLMServer:
     def _spawn(self, model: Path, port: int, options: list[str]) -> ServerState:
         from .config import MODEL_ALIAS
 
-        log = self.run_dir / "llm-server.log"
+        log = self.log_path
         command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS,
                    "--host", "127.0.0.1", "--port", str(port), *options]
         with open(log, "wb") as out:  # the server outlives this process: its own session, no pipes to us
