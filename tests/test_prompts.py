@@ -212,6 +212,17 @@ def test_a_quantity_question_prefers_the_number_beside_the_term_it_asks_for():
     assert quotes[0].sentence == stated
 
 
+def test_a_number_the_question_gives_itself_is_not_a_number_stated():
+    """ds-032 on the dev set: "Lean 4" made the sentence naming the dataset look like one stating a quantity, and
+    with e5 and the shared terms for it, it came first."""
+    named = "We develop a comprehensive Lean 4 code completion dataset for the supervised fine-tuning."
+    stated = "After deduplication, what remains is 9,645k in all."
+    passages = [_passage(named, chunk_id="named"), _passage(stated, chunk_id="stated")]
+    quotes, _ = select_evidence("How many sequences are in the Lean 4 code completion dataset?", passages,
+                                _Embedder(nearer="We develop"))
+    assert quotes[0].sentence == stated
+
+
 @pytest.mark.parametrize("question, quantity", [
     ("DeepSeek-Prover-V2-671B は PutnamBench で何問解けましたか？", True),
     ("MiniMax-M1のRLに使われた数学データは、フィルタリング後に何サンプル残りましたか？", True),

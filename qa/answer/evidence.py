@@ -12,7 +12,8 @@ and the passage order are fused by reciprocal rank (a question about limitations
 「課題」, adds the limitation wording the report looks for and Limitations / Conclusion sections as a fourth
 ranking; one asking why, how a problem was fixed or on what hardware adds the candidates that give a cause, state
 a remedy or name the hardware: answer_cues.py), and a question asking for a quantity ("how many", "what rate",
-「何%」) adds the candidates that hold a number beside the asked terms and prefers candidates holding a number.
+「何%」) adds the candidates that hold a number beside the asked terms and prefers candidates holding a number
+(not one the question gives itself: "Lean 4").
 A candidate that runs on from a chosen quote extends it. When the best candidate shares hardly any term with the
 question the evidence is marked weak.
 """
@@ -48,7 +49,7 @@ _QUANTITY = re.compile(r"\bhow (?:many|much|long|large|fast)\b|\bwhat (?:(?:is|a
                        r"スコア(?!リング)|精度|割合|比率|(?<![学関変複多])数(?![学独])",
                        re.I)
 _DIGIT = re.compile(r"\d")
-_NUMBER = re.compile(r"(?<![\w\-.\[])\d")  # a number of its own: not the 3 of "DeepSeek-V3", nor a citation "[50]"
+_NUMBER = re.compile(r"(?<![\w\-.\[])\d[\w.,]*")  # a number of its own: not the 3 of "DeepSeek-V3", nor "[50]"
 
 
 @dataclass
@@ -110,6 +111,10 @@ def _beside_number(text: str, asked: set[str], weight: Mapping[str, float]) -> f
     found = {words[j] for i in numbers for j in range(max(0, i - BESIDE), i + BESIDE + 1)
              if j < len(words) and words[j] in asked and not _DIGIT.search(words[j])}
     return sum(weight[w] for w in found)
+
+
+def _number(match: re.Match[str]) -> str:
+    return match.group().rstrip(".,").lower()
 
 
 def _quotes(order: list[int], spans: list[list[int]], pool: list[EvidenceSentence]) -> list[list[int]]:
@@ -178,8 +183,10 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
         rankings.append(sorted((u for u in everything if beside[u]), key=lambda u: (-beside[u], pool[u].rank)))
         weights.append(1.0)
     order = [int(u) for u, _ in fuse([[str(u) for u in r] for r in rankings], weights=weights)]
-    if quantity:
-        order = [u for u in order if _NUMBER.search(text[u])] + [u for u in order if not _NUMBER.search(text[u])]
+    if quantity:  # a number the question gives itself ("Lean 4") is not the one it asks for
+        given = {_number(m) for q in queries for m in _NUMBER.finditer(q)}
+        stated = [any(_number(m) not in given for m in _NUMBER.finditer(text[u])) for u in everything]
+        order = [u for u in order if stated[u]] + [u for u in order if not stated[u]]
     chosen = [EvidenceSentence(" ".join(pool[k].sentence for k in span), pool[span[0]].passage, pool[span[0]].rank,
                                pool[span[0]].row, page=pool[span[0]].page) for span in _quotes(order, spans, pool)]
     return chosen, max(lexical) < 2
