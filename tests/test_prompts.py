@@ -201,25 +201,20 @@ def test_a_quantity_question_prefers_a_number_not_a_model_names_digits():
         assert quotes[0].sentence == sized, question
 
 
-def test_a_quantity_question_prefers_the_number_beside_the_term_it_asks_for():
-    """ds-032 on the dev set: the sentence naming the dataset (and the "Lean 4" the question gives) outranked the
-    one stating its size, whose number sits beside the asked term ("consists of 9,645k sequences")."""
-    named = "The Lean 4 SFT dataset was built with care by our team, adding comments to 8 kinds of proofs."
-    stated = "The resulting data consists of 9,645k sequences."
+@pytest.mark.parametrize("named, stated, question", [
+    # the number stands beside the asked term ("consists of 9,645k sequences")
+    ("The Lean 4 SFT dataset was built with care by our team, adding comments to 8 kinds of proofs.",
+     "The resulting data consists of 9,645k sequences.", "How many sequences are in the Lean 4 SFT dataset?"),
+    # a number the question gives itself is no number stated
+    ("We develop a comprehensive Lean 4 code completion dataset for the supervised fine-tuning.",
+     "After deduplication, what remains is 9,645k in all.",
+     "How many sequences are in the Lean 4 code completion dataset?"),
+])
+def test_a_quantity_question_quotes_the_sentence_that_states_it(named: str, stated: str, question: str):
+    """ds-032 on the dev set: the sentence naming the dataset, with the "Lean 4" the question gives and e5 and the
+    shared terms for it, outranked the one stating its size."""
     passages = [_passage(named, chunk_id="named"), _passage(stated, chunk_id="stated")]
-    quotes, _ = select_evidence("How many sequences are in the Lean 4 SFT dataset?", passages,
-                                _Embedder(nearer="Lean"))
-    assert quotes[0].sentence == stated
-
-
-def test_a_number_the_question_gives_itself_is_not_a_number_stated():
-    """ds-032 on the dev set: "Lean 4" made the sentence naming the dataset look like one stating a quantity, and
-    with e5 and the shared terms for it, it came first."""
-    named = "We develop a comprehensive Lean 4 code completion dataset for the supervised fine-tuning."
-    stated = "After deduplication, what remains is 9,645k in all."
-    passages = [_passage(named, chunk_id="named"), _passage(stated, chunk_id="stated")]
-    quotes, _ = select_evidence("How many sequences are in the Lean 4 code completion dataset?", passages,
-                                _Embedder(nearer="We develop"))
+    quotes, _ = select_evidence(question, passages, _Embedder(nearer=named[:10]))
     assert quotes[0].sentence == stated
 
 
