@@ -37,6 +37,7 @@ class DocInfo:
         paper_code, kind_code = {p: i for i, p in enumerate(self.papers)}, {k: i for i, k in enumerate(self.kinds)}
         self.paper_codes = np.array([paper_code[p] for p in paper_ids], dtype=np.int32)
         self.kind_codes = np.array([kind_code[k] for k in kinds], dtype=np.int32)
+        self.position = {chunk_id: i for i, chunk_id in enumerate(ids)}
 
     def mask(self, paper_ids: Iterable[str] | None, kinds: Iterable[str]) -> np.ndarray:
         """True for the chunks a query may return."""
@@ -98,6 +99,15 @@ class LexicalIndex:
         os.replace(tmp, self.folder)
         shutil.rmtree(old, ignore_errors=True)
         self._bm25, self._docs, self._fingerprint = bm25, docs, fingerprint
+
+    def kinds_of(self, ids: list[str]) -> list[str | None]:
+        """Each chunk's kind (None for one not indexed): a filter on the vector store's nearest ids that reads
+        no row of the store."""
+        docs = self._docs
+        if docs is None:
+            return [None] * len(ids)
+        return [docs.kinds[docs.kind_codes[i]] if (i := docs.position.get(chunk_id)) is not None else None
+                for chunk_id in ids]
 
     def mentions(self, text: str) -> bool:
         """True when every term of `text` occurs somewhere in the corpus."""

