@@ -9,7 +9,7 @@ from index.schema import ChunkMeta, Passage
 from ingest.chunking import ChunkKind
 from ingest.text import language_of
 from qa.answer.citations import best_quote, cited_numbers, inferred_citations, unsupported_numbers
-from qa.answer.evidence import _QUANTITY, _quotes, candidates, select_evidence, windows
+from qa.answer.evidence import _QUANTITY, MERGED_CHARS, _quotes, candidates, select_evidence, windows
 from qa.answer.prompts import answer_messages, focus, focus_table, format_passages, is_refusal
 from qa.answer.tables import table_lines
 from qa.retrieval.names import candidate_names, quoted_phrases
@@ -247,3 +247,17 @@ def test_a_quote_runs_on_into_the_next_best_candidate_and_gives_way_to_a_later_q
     assert spans[:3] == [[0, 1], [1, 2], [2]]  # the first window stops before the stated size
     assert _quotes([0, 1, 3, 4], spans, pool) == [[0, 1, 2], [3], [4]]
     assert _quotes([0, 1, 2, 3], spans, pool) == [[0, 1], [2], [3]]  # chosen on its own, the extension gives way
+
+
+def test_a_quote_gives_up_its_end_for_the_sentence_before_it():
+    """km-049 on the dev set: the fact ("... sampled from the K2 pretraining corpus") opened the passage; the window
+    one sentence later was chosen first, and the fact's window, which overlaps it, would have grown the quote past
+    MERGED_CHARS, so it was dropped."""
+    sentences = [f"Sentence {i} of the passage is padded with" + " words" * n + "."
+                 for i, n in enumerate((25, 25, 25, 60))]
+    pool = candidates([_passage(" ".join(sentences), chunk_id="c1")])
+    assert [len(c.sentence) for c in pool] == [len(s) for s in sentences]
+    spans = [[0, 1, 2], [1, 2, 3], [2, 3], [3]]
+    assert len(" ".join(sentences)) > MERGED_CHARS >= len(" ".join(sentences[:3]))
+    assert _quotes([1, 0], spans, pool) == [[0, 1, 2]]
+    assert _quotes([0, 1], spans, pool) == [[0, 1, 2]]  # a unit after the quote still never trims it

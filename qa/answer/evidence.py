@@ -14,8 +14,8 @@ ranking; one asking why, how a problem was fixed or on what hardware adds the ca
 a remedy or name the hardware: answer_cues.py), and a question asking for a quantity ("how many", "what rate",
 「何%」) adds the candidates that hold a number beside the asked terms and prefers candidates holding a number
 (not one the question gives itself: "Lean 4").
-A candidate that runs on from a chosen quote extends it. When the best candidate shares hardly any term with the
-question the evidence is marked weak.
+A candidate that runs on from a chosen quote, or leads into it, extends it. When the best candidate shares hardly
+any term with the question the evidence is marked weak.
 """
 from __future__ import annotations
 
@@ -121,7 +121,9 @@ def _quotes(order: list[int], spans: list[list[int]], pool: list[EvidenceSentenc
     """The candidates each quote spans, best first: units that share no sentence. A unit that runs on from a
     chosen one extends it (up to MERGED_CHARS), so the sentence after a quote's window is not lost to the
     overlap ("... code changes. The context includes ... After deduplication ... 100 billion tokens"); an
-    extension gives way to a quote chosen later."""
+    extension gives way to a quote chosen later. A unit that starts before its quote takes the quote's start
+    there, and the quote gives up sentences at its end to stay within MERGED_CHARS ("... sampled from the K2
+    pretraining corpus" opened the passage, the window one sentence later was chosen first)."""
     held: list[list[int]] = []  # what each quote's own unit spans
     shown: list[list[int]] = []  # with the units merged into it
     for u in order:
@@ -137,6 +139,9 @@ def _quotes(order: list[int], spans: list[list[int]], pool: list[EvidenceSentenc
                 break
             continue
         merged = sorted(set(shown[joined]) | set(span))
+        while span[0] < held[joined][0] and merged[-1] > span[-1] and \
+                len(" ".join(pool[k].sentence for k in merged)) > MERGED_CHARS:
+            merged.pop()  # a unit starting before the quote: the quote gives up its end for that start
         if len(" ".join(pool[k].sentence for k in merged)) <= MERGED_CHARS and \
                 not any(set(merged) & set(h) for i, h in enumerate(held) if i != joined):
             shown[joined] = merged
