@@ -124,13 +124,16 @@ def _quotes(order: list[int], spans: list[list[int]], pool: list[EvidenceSentenc
     extension gives way to a quote chosen later. A unit that starts before its quote takes the quote's start
     there, and the quote gives up sentences at its end to stay within MERGED_CHARS ("... sampled from the K2
     pretraining corpus" opened the passage, the window one sentence later was chosen first)."""
+    def text(units: list[int]) -> str:
+        return " ".join(pool[k].sentence for k in units)
+
     held: list[list[int]] = []  # what each quote's own unit spans
     shown: list[list[int]] = []  # with the units merged into it
     for u in order:
         span = spans[u]
         joined = next((i for i, h in enumerate(held) if set(h) & set(span)), None)
         if joined is None:
-            if any(pool[u].sentence in " ".join(pool[k].sentence for k in h) for h in held):
+            if any(pool[u].sentence in text(h) for h in held):
                 continue  # a sentence repeated in an appendix
             shown = [h if set(s) & set(span) else s for h, s in zip(held, shown)]
             held.append(span)
@@ -139,10 +142,9 @@ def _quotes(order: list[int], spans: list[list[int]], pool: list[EvidenceSentenc
                 break
             continue
         merged = sorted(set(shown[joined]) | set(span))
-        while span[0] < held[joined][0] and merged[-1] > span[-1] and \
-                len(" ".join(pool[k].sentence for k in merged)) > MERGED_CHARS:
+        while span[0] < held[joined][0] and merged[-1] > span[-1] and len(text(merged)) > MERGED_CHARS:
             merged.pop()  # a unit starting before the quote: the quote gives up its end for that start
-        if len(" ".join(pool[k].sentence for k in merged)) <= MERGED_CHARS and \
+        if len(text(merged)) <= MERGED_CHARS and \
                 not any(set(merged) & set(h) for i, h in enumerate(held) if i != joined):
             shown[joined] = merged
     return shown
