@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
@@ -176,3 +177,26 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 def language_of(text: str) -> str:
     """'ja' for text with any kana or kanji, else 'en' (the two languages the app answers in)."""
     return "ja" if _JAPANESE.search(text) else "en"
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=4096)
+def _simplified_only(char: str) -> bool:
+    try:
+        char.encode("cp932")
+        return False
+    except UnicodeEncodeError:
+        pass
+    try:
+        char.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def simplified_glyphs(text: str) -> list[str]:
+    """The simplified-Chinese-only characters of `text` (a Han character that GB2312 has and Japanese cp932 has
+    not: 们, 这, 选), in order, repeats kept: Chinese slipped into Japanese."""
+    return [c for c in _HAN.findall(text) if _simplified_only(c)]

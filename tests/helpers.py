@@ -70,19 +70,21 @@ class FakeChatModel:
         self.calls: list[list] = []
         self.limits: list[tuple[int | None, tuple[str, ...]]] = []  # each call's (max_tokens, stop)
         self.temperatures: list[float | None] = []  # each call's own temperature, None: the configured one
+        self.langs: list[str | None] = []  # each call's reply language
 
     def problem(self) -> str | None:
         return str(self.fail) if self.fail else None
 
     def chat(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = (),
-             temperature: float | None = None) -> str:
-        return "".join(self.stream(messages, max_tokens, stop, temperature))
+             temperature: float | None = None, lang: str | None = None) -> str:
+        return "".join(self.stream(messages, max_tokens, stop, temperature, lang))
 
     def stream(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = (),
-               temperature: float | None = None) -> Iterator[str]:
+               temperature: float | None = None, lang: str | None = None) -> Iterator[str]:
         self.calls.append(list(messages))
         self.limits.append((max_tokens, tuple(stop)))
         self.temperatures.append(temperature)
+        self.langs.append(lang)
         if self.fail:
             raise self.fail
         text = self._reply(messages) if callable(self._reply) else self._reply.pop(0)

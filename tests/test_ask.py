@@ -13,7 +13,7 @@ import pytest
 
 from helpers import CORPUS, ROOT, llm_test_config, make_config, needs_corpus
 from index.library import Library
-from ingest.text import language_of
+from ingest.text import language_of, simplified_glyphs
 from pdf_factory import SyntheticPaper, make_paper_pdf
 from qa.answer.chain import Asker
 from qa.llm.chat import ChatModel, local_server
@@ -69,6 +69,14 @@ def test_each_call_caps_its_own_reply_and_stops_where_asked(config):
     count = [{"role": "user", "content": "Count from 1 to 10, numbers separated by spaces. Reply with the numbers."}]
     stopped = chat.chat(count, stop=[" 7"])
     assert "5" in stopped and "8" not in stopped, stopped
+
+
+def test_a_japanese_reply_has_no_simplified_chinese_glyph(config):
+    chat = ChatModel(config.llm)
+    asked = [{"role": "user", "content": "Translate into Chinese: The user entered a wrong password."}]
+    assert simplified_glyphs(chat.chat(asked, temperature=0))  # let, the model writes 用户输入了错误的密码
+    assert not simplified_glyphs(chat.chat(asked, temperature=0, lang="ja"))
+    assert (config.llm.run_dir / f"{config.llm.model_path.name}.simplified-tokens.json").exists()  # read once
 
 
 def _running(pid: int) -> bool:

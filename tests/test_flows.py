@@ -82,6 +82,7 @@ def test_a_second_bare_reply_is_shown_as_it_is(library):
     assert "".join(stream) == stream.answer.text == "[1]" and len(fake.calls) == 3
     assert "番号だけでなく" in fake.calls[2][-1]["content"]
     assert fake.temperatures == [0.0] * 3  # the rewrite too: the same question retrieves the same passages
+    assert fake.langs == [None, "ja", "ja"]  # a Japanese answer, asked again too, bans simplified Chinese glyphs
 
 
 def test_follow_up_is_rewritten_and_stays_with_the_paper_named_before(library):

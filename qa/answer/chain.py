@@ -152,8 +152,8 @@ class Asker:
             return None
         return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
 
-    def _reply(self, messages: list) -> Iterator[str]:
-        return self.chat.stream(messages, temperature=self.temperature)
+    def _reply(self, messages: list, lang: str) -> Iterator[str]:
+        return self.chat.stream(messages, temperature=self.temperature, lang=lang)
 
     def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float,
                   papers: dict[str, Paper | None]) -> Iterator[str]:
@@ -167,11 +167,11 @@ class Asker:
                                            answer.passages, answer.lang, history, focus_on=answer.standalone,
                                            limit=self.read, budget=self.chars,
                                            evidence=kept_evidence(answer, self.chars))
-                shown = yield from self._streamed(answer, self._reply(messages), started)
+                shown = yield from self._streamed(answer, self._reply(messages, answer.lang), started)
                 if answer.text.strip() and not shown:  # only passage numbers ("[2]"): asked once more
                     bare, answer.text = answer.text, ""
                     messages += [message("assistant", bare), message("user", SAY_IT[answer.lang])]
-                    if not (yield from self._streamed(answer, self._reply(messages), started)):
+                    if not (yield from self._streamed(answer, self._reply(messages, answer.lang), started)):
                         answer.text = answer.text.strip() or bare
                         yield answer.text
                 if not answer.text.strip():

@@ -15,6 +15,7 @@ from ingest.errors import PapersError
 
 from .config import LLMConfig
 from .server import LocalLLMServer, healthy
+from .vocabulary import japanese_bias
 
 if TYPE_CHECKING:
     from llama_index.llms.openai_like import OpenAILike
@@ -77,9 +78,10 @@ class ChatModel:
         return self._llm
 
     def stream(self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] = (),
-               temperature: float | None = None) -> Iterator[str]:
+               temperature: float | None = None, lang: str | None = None) -> Iterator[str]:
         """The reply's text deltas as they arrive; generation ends at any of the `stop` strings (OpenAI's own
-        parameter: every compatible server takes it); `temperature` replaces the configured one for this call."""
+        parameter: every compatible server takes it); `temperature` replaces the configured one for this call;
+        `lang` "ja": the local model cannot write a simplified-Chinese-only glyph (vocabulary.py)."""
         from llama_index.core.llms import ChatMessage
 
         options: dict = {"max_tokens": max_tokens or self.config.max_tokens}
@@ -88,6 +90,8 @@ class ChatModel:
         if stop:
             options["stop"] = list(stop)
         try:
+            if lang == "ja" and not self.config.base_url:
+                options["logit_bias"] = japanese_bias(self.config.model_path, self.config.run_dir)
             chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
             for chunk in self._client().stream_chat(chat, **options):
                 if chunk.delta:
@@ -110,6 +114,6 @@ class ChatModel:
         return f"{said} Check `papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL."
 
     def chat(self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] = (),
-             temperature: float | None = None) -> str:
+             temperature: float | None = None, lang: str | None = None) -> str:
         """The whole reply (streamed underneath, so only silence times it out)."""
-        return "".join(self.stream(messages, max_tokens, stop, temperature))
+        return "".join(self.stream(messages, max_tokens, stop, temperature, lang))

@@ -12,7 +12,8 @@ English.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+
+from ingest.text import simplified_glyphs
 
 # a quote is greedy: it may quote a quote (“As shown, the sequence “How can I”, with …”)
 _QUOTED = re.compile(r"“.*”|\"[^\"]*\"|`[^`]*`|\(p\.\d+(?:, p\.\d+)*\)|\[\d+\]")
@@ -21,25 +22,6 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 MIN_CHINESE_HAN = 8  # a kana-less Han run this long is a Chinese sentence, not a Japanese term list
 MIN_ENGLISH_WORDS = 4
-
-
-@lru_cache(maxsize=4096)
-def _simplified_only(char: str) -> bool:
-    try:
-        char.encode("cp932")
-        return False
-    except UnicodeEncodeError:
-        pass
-    try:
-        char.encode("gb2312")
-        return True
-    except UnicodeEncodeError:
-        return False
-
-
-def simplified_glyphs(text: str) -> list[str]:
-    """The simplified-Chinese-only characters of `text`, in order (repeats kept, for counting)."""
-    return [c for c in _HAN.findall(text) if _simplified_only(c)]
 
 
 def checked_part(line: str) -> str:

@@ -272,8 +272,8 @@ class ReportWriter:
     def folder(self) -> Path:
         return self.library.config.reports_dir
 
-    def _chat(self, messages, max_tokens: int) -> str:
-        return self.chat.chat(messages, max_tokens, STOP)
+    def _chat(self, messages, max_tokens: int, lang: str) -> str:
+        return self.chat.chat(messages, max_tokens, STOP, lang=lang)
 
     def saved(self, record: PaperRecord, lang: str) -> Report | None:
         """The saved report, if it was written from the paper's current version."""
@@ -370,7 +370,7 @@ class ReportWriter:
         wrong: list[str] = []
         for attempt in range(1, tries + 1):
             lines, off = split_by_language(self._chat(messages if attempt == 1 else reminded(messages, lang),
-                                                      tokens).splitlines(), lang)
+                                                      tokens, lang).splitlines(), lang)
             wrong += off
             body, citations, dropped = ground("\n".join(lines), passages, paper, known, infer, echo=spec.task[lang])
             if citations and len(off) <= body.count("\n") + 1:  # most bullets in the right language
@@ -414,7 +414,7 @@ class ReportWriter:
         """A Japanese rendering of one of the paper's sentences, or "" (and the rendering added to `dropped`) when it
         is not Japanese, incomplete, or changes a number or a name ("OmniGen2", "GPT-4") of the original."""
         rendering = " ".join(self._chat(translation_messages(sentence),  # a loop stops at twice the length
-                                        min(TRANSLATION_TOKENS, max(60, len(sentence) // 2))).split())
+                                        min(TRANSLATION_TOKENS, max(60, len(sentence) // 2)), "ja").split())
         if rendering and (language_problem(rendering, "ja") or unsupported(rendering, Quantities(sentence))
                           or len(rendering) < 8 or not rendering.endswith(("。", "」", "）", ")"))
                           or any(n not in rendering for n in kept_names(sentence))):
@@ -427,7 +427,7 @@ class ReportWriter:
         method = self._passages(SECTIONS[2], paper, k=4)
         # a view is not a citation of the paper: grounded against no passages, so it gets no page numbers
         lines, wrong = split_by_language(
-            self._chat(own_view_messages(paper.title, method, lang), VIEW_TOKENS).splitlines(), lang)
+            self._chat(own_view_messages(paper.title, method, lang), VIEW_TOKENS, lang).splitlines(), lang)
         own, _, unsupported_views = ground("\n".join(lines), [], paper, _numbers_of(method, paper))
         words = WORDS[lang]
         body = f"{words['stated']}\n\n" + "\n".join(stated) + f"\n\n{words['own']}\n\n{own or words['nothing']}"
@@ -461,7 +461,7 @@ class ReportWriter:
             lines = [words["no_cites"].format(n=3)] + [f"- {r.text[:240]} (p.{r.page})" for r in paper.references[:3]]
             return ReportSection(7, HEADINGS[lang][6], "\n".join(lines))
         reply = self._chat(key_reference_messages(paper.title, [(k.reference.text, [c for c, _ in k.contexts])
-                                                                for k in keys], lang), REFERENCE_TOKENS)
+                                                                for k in keys], lang), REFERENCE_TOKENS, lang)
         reasons = {int(m.group(1)): m.group(2).strip() for m in re.finditer(r"^\s*(\d{1,2})[.)]\s*(.+)$", reply, re.M)}
         lines, citations = [], []
         for number, key in enumerate(keys, start=1):
@@ -488,7 +488,7 @@ class ReportWriter:
         known = Quantities(f"{paper.title} {abstract}")  # the tweet is written from the abstract
         limit = TWEET_LIMIT - 20  # ask for less: small models overshoot
         messages = tweet_messages(paper.title, abstract, lang, limit)
-        tweet = " ".join(self._chat(messages, TWEET_TOKENS).split()).strip('"「」 ')
+        tweet = " ".join(self._chat(messages, TWEET_TOKENS, lang).split()).strip('"「」 ')
         for _ in range(2):
             unfit = _unfit_sentences(tweet, known, lang)
             if len(tweet) <= TWEET_LIMIT and not unfit:
@@ -497,7 +497,7 @@ class ReportWriter:
                 retry = reminded(messages, lang)
             else:
                 retry = shorter_tweet_messages(tweet, limit, lang)
-            tweet = " ".join(self._chat(retry, TWEET_TOKENS).split()).strip('"「」 ') or tweet
+            tweet = " ".join(self._chat(retry, TWEET_TOKENS, lang).split()).strip('"「」 ') or tweet
         dropped = _unfit_sentences(tweet, known, lang)
         tweet = " ".join(s for s in split_sentences(tweet) if s not in dropped) or _fallback_tweet(paper, result)
         return ReportSection(8, HEADINGS[lang][7], tighten(tweet), dropped=dropped)

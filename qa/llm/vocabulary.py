@@ -1,0 +1,47 @@
+"""The local model's tokens that hold a simplified-Chinese-only glyph, banned from its Japanese replies.
+
+Qwen, asked in Japanese, slips Chinese glyphs in ("多选题" for 多選題, "冻结" for 凍結: 2 of 52 Japanese dev answers;
+a report drops such lines). A logit bias on those tokens makes the model write the Japanese form instead; only
+for the local llama.cpp server, whose vocabulary is the GGUF file we hold (another server's tokenizer is unknown,
+and OpenAI's API takes at most 300 biased tokens). Read once per model file (~1.5 s) and kept beside the
+server's state.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ingest.text import simplified_glyphs
+
+BANNED = -100.0  # OpenAI's floor: the token is never chosen
+
+
+def simplified_tokens(model_path: Path, cache_dir: Path) -> list[int]:
+    """Ids of the tokens of `model_path` whose text holds a simplified-only glyph (11,262 of Qwen2.5's 151,936; a
+    glyph split over byte tokens is not one of them)."""
+    stat = model_path.stat()
+    stamp = f"{model_path.name}:{stat.st_size}:{stat.st_mtime_ns}"
+    cache = cache_dir / f"{model_path.name}.simplified-tokens.json"
+    try:
+        saved = json.loads(cache.read_text())
+        if saved.get("model") == stamp:
+            return saved["ids"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    import llama_cpp
+    from llama_cpp._utils import suppress_stdout_stderr
+
+    with suppress_stdout_stderr(disable=False):  # llama.cpp logs the load on stderr whatever `verbose` says
+        vocab = llama_cpp.Llama(str(model_path), vocab_only=True, verbose=False)
+    ids = [token for token in range(vocab.n_vocab())
+           if simplified_glyphs(vocab.detokenize([token]).decode("utf-8", errors="ignore"))]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".tmp")
+    partial.write_text(json.dumps({"model": stamp, "ids": ids}))
+    partial.replace(cache)
+    return ids
+
+
+def japanese_bias(model_path: Path, cache_dir: Path) -> dict[str, float]:
+    """The `logit_bias` of a Japanese reply from the local model."""
+    return {str(token): BANNED for token in simplified_tokens(model_path, cache_dir)}
