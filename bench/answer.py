@@ -4,8 +4,8 @@ The same dev questions (answerable ones spread over the papers, and unanswerable
 asks them (retrieval, evidence, prompt, the local model), once per prompt shape; Japanese questions use
 bench/retrieval.py's cached English rewrite, so the shapes differ only in the prompt; each shape gets a
 fresh server (the prompts of shapes share prefixes that a warm prompt cache would not compute again). Per shape:
-`papers eval`'s summary (answer_fact, evidence_fact, refusals, citation validity, first token and total
-time) and the prompt tokens the model reads after the cached rules.
+`papers eval`'s summary (answer_fact, answer_fact_core, evidence_fact, refusals, citation validity, first token
+and total time) and the prompt tokens the model reads after the cached rules.
 
 usage: python bench/answer.py [--shapes 5x700,3x400,...] [--answerable N] [--unanswerable N] [--lang en|ja]
                              [--prompts-only] [--home DIR] [--out FILE]
@@ -156,7 +156,7 @@ def main() -> None:
                                   "records": run["questions"]}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    keys = ("answer_fact", "evidence_fact", "refusal_on_none", "false_refusal", "citation_validity",
+    keys = ("answer_fact", "answer_fact_core", "evidence_fact", "refusal_on_none", "false_refusal", "citation_validity",
             "first_token_s_p50", "first_token_s_p95", "total_s_p50", "prompt_tokens_mean")
     for name, shape in result["shapes"].items():
         print(name, {k: shape.get(k) for k in keys})

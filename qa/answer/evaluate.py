@@ -2,13 +2,14 @@
 
 Scoring (the question format's own rules): retrieval hit@k (a top-k chunk from a gold paper that
 contains an expected fact; for fact-less questions any chunk of a gold paper), paper hit@k, MRR,
-whether the answer contains a fact, refusal on unanswerable questions, and citation validity:
-each cited quote must occur on the cited page of the PDF itself (checked with PyMuPDF's plain
-text, independent of our parser).
+whether the answer contains a fact (as written, and by the fact's numbers and names: `contains_fact_core`),
+refusal on unanswerable questions, and citation validity: each cited quote must occur on the cited page of
+the PDF itself (checked with PyMuPDF's plain text, independent of our parser).
 """
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 from index.library import Library
 from index.schema import Passage
 from ingest.errors import PapersError
-from ingest.text import fold
+from ingest.text import fold, number_list, numbers_in
 
 from ..retrieval.search import Retriever
 from .chain import Asker
@@ -58,6 +59,37 @@ def contains_fact(text: str, facts: list[str]) -> bool:
     return any(fold(fact) in folded for fact in facts)
 
 
+_CITATION = re.compile(r"\[\d+(?:[,–-]\s*\d+)*\]")
+# a name: a word with a digit or a capital inside it ("Qwen2.5", "CISPO", "DeepSeek"); a capitalized word
+# only after the first ("Kimi Delta Attention"), as a phrase's first word is capitalized anyway ("Considering ...")
+_NAME = re.compile(r"\S*\d\S*|\S+[A-Z]\S*|(?<=\s)[A-Z]\S+")
+
+
+def fact_core(fact: str, question: str = "") -> tuple[set[str], list[str]] | None:
+    """What of a fact a right answer in any language keeps: its numbers ("5.7 trillion tokens" -> 5.7, "47 out of
+    658" -> 47 and 658) and its names; None when the fact is only words ("language consistency reward"), which a
+    Japanese answer translates, or when the question itself gives all of them."""
+    numbers = set(number_list(fact))
+    names = [w for w in _NAME.findall(fact) if not number_list(w)]
+    given = numbers_in(question)
+    if not numbers - given and all(fold(name) in fold(question) for name in names):
+        return None
+    return numbers, names
+
+
+def contains_fact_core(text: str, facts: list[str], question: str = "") -> bool:
+    """An expected fact by its core: every number of it stated as a number ("500Kから6M" holds "500K to 6M", "16"
+    does not hold "6"; a citation "[3]" states none) and every name of it written as the paper writes it ("block
+    attention" is not "Block Attention"). The shared question format calls numbers and names language-neutral,
+    yet its facts carry English words ("119 languages", "13 million hours") that a right Japanese answer writes
+    in Japanese (「119言語」); `contains_fact` stays the strict count."""
+    text = _CITATION.sub(" ", text)
+    stated = numbers_in(text)
+    return contains_fact(text, facts) or any(
+        core is not None and core[0] <= stated and all(name in text for name in core[1])
+        for core in (fact_core(fact, question) for fact in facts))
+
+
 def _relevant(passage: Passage, q: Question) -> bool:
     if (passage.arxiv_id or passage.paper_id) not in q.papers:
         return False
@@ -93,6 +125,7 @@ def evaluate(library: Library, questions: list[Question], asker: Asker | None, k
             record.update(answer=answer.text, error=answer.error, refused=answer.refused,
                           unsupported_numbers=answer.unsupported,
                           answer_fact=contains_fact(answer.text, q.facts) if q.facts else None,
+                          answer_fact_core=contains_fact_core(answer.text, q.facts, q.question) if q.facts else None,
                           evidence=[e.quote for e in answer.evidence], evidence_weak=answer.evidence_weak,
                           evidence_fact=any(_quotes_fact(e, q) for e in answer.evidence) if q.facts else None,
                           citations=[{"n": c.number, "arxiv_id": c.passage.arxiv_id, "page": c.page, "quote": c.quote,
@@ -136,6 +169,7 @@ def summarize(records: list[dict], k: int) -> dict:
         citations = [c["valid"] for r in records for c in r.get("citations", [])]
         summary.update({
             "answer_fact": share([r["answer_fact"] for r in with_facts]),
+            "answer_fact_core": share([r["answer_fact_core"] for r in with_facts if "answer_fact_core" in r]),
             "evidence_fact": share([r["evidence_fact"] for r in with_facts]),
             "refusal_on_none": share([r["refused"] for r in records if r["kind"] == "none"]),
             "false_refusal": share([r["refused"] for r in answerable]),
