@@ -9,6 +9,7 @@ server's state.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from ingest.text import simplified_glyphs
@@ -42,6 +43,7 @@ def simplified_tokens(model_path: Path, cache_dir: Path) -> list[int]:
     return ids
 
 
+@lru_cache(maxsize=4)
 def japanese_bias(model_path: Path, cache_dir: Path) -> dict[str, float]:
-    """The `logit_bias` of a Japanese reply from the local model."""
+    """The `logit_bias` of a Japanese reply from the local model (built once per process, not per reply)."""
     return {str(token): BANNED for token in simplified_tokens(model_path, cache_dir)}
