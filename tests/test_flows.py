@@ -160,6 +160,8 @@ def test_what_the_paper_asked_about_does_not_mention_is_declined(library):
     assert japanese.text.startswith("BeeNet には “GPU hours” への言及がない") and len(fake.calls) == 1  # the rewrite
     other = asker.ask("What accuracy does AntTrack reach in BeeNet's experiments?", paper_keys=["BeeNet"]).consume()
     assert not other.unmentioned and fake.calls  # AntTrack is the other paper's name: that paper is asked about
+    authored = asker.ask("What does the BeeNet of Carol White's group count?").consume()
+    assert not authored.unmentioned  # an author line is in no chunk, yet the paper names her
 
 
 def test_model_failure_keeps_the_retrieved_passages(library):

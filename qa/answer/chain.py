@@ -133,7 +133,9 @@ class Asker:
         about = self.retriever.asked_scope(asked, paper_keys, scope, answer.standalone)
         names = self.retriever.names_of(about)
         if answer.passages:
-            answer.unmentioned = unknown_names(asked, self.library.lexical(), self.library.store.get, about, names)
+            authors = [a for paper in self.library.papers() if paper.paper_id in about for a in paper.authors]
+            answer.unmentioned = unknown_names(asked, self.library.lexical(), self.library.store.get, about, names,
+                                               authors)
         if answer.unmentioned:  # a sentence about another paper is no evidence for a name it does not mention
             answer.refused = True
             listed = ", ".join(f"“{n}”" for n in answer.unmentioned)

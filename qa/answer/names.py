@@ -16,15 +16,18 @@ _GPU_HOURS = re.compile(r"GPU[- ]?(?:hours?|時間)", re.I)
 
 
 def unknown_names(question: str, lexical: LexicalIndex, texts: Callable[[list[str]], list[Passage]],
-                  paper_ids: list[str] = (), paper_names: list[str] = ()) -> list[str]:
+                  paper_ids: list[str] = (), paper_names: list[str] = (), authors: list[str] = ()) -> list[str]:
     """Names in the question with a term that occurs in no chunk of the library; with `paper_ids` (the papers
     the question is about), also the names, and a "GPU hours" asked for, that no chunk of those papers holds
     as written (`texts`: the chunks by id). A name that only one other paper holds is that paper's (its model,
-    its benchmark): the question is about that paper too. The papers' own names (`paper_names`) are not checked."""
+    its benchmark): the question is about that paper too. The papers' own names (`paper_names`) are not checked,
+    nor a name their author lines hold (`authors`: "ByteDance" of "ByteDance Seed", printed above the abstract,
+    which no chunk keeps)."""
     names = candidate_names(question)
     if paper_ids:
         own = {name.casefold() for name in paper_names}
-        names = [name for name in names if name.casefold() not in own]
+        names = [name for name in names if name.casefold() not in own
+                 and not any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", author, re.I) for author in authors)]
         names += ["GPU hours"] if _GPU_HOURS.search(question) else []
     names = [name for name in names if not any(name != other and name.casefold() in other.casefold()
                                                for other in names)]  # "GPU" is checked as part of "GPU hours"
