@@ -18,10 +18,10 @@ intent and split (tune / holdout), and the prompt tokens the top passages cost (
 the text the LLM would get). Because a bigger chunk finds more by being bigger, systems are also compared
 at equal prompt tokens: hit@budget takes passages in rank order while they fit the budget.
 
-Writes JSON to bench/results/retrieval.json. The library is kept in bench/results/library (ingest is
+Writes JSON to bench/results/retrieval.json (or --out). The library is kept in bench/results/library (ingest is
 incremental); embeddings of the peer's chunks and the LLM's rewrites are cached in bench/results/cache
 (the rewrites by model and question: the local LLM is started only for new ones).
-usage: python bench/retrieval.py [--questions FILE ...] [--systems NAME ...] [--k 10]
+usage: python bench/retrieval.py [--questions FILE ...] [--systems NAME ...] [--k 10] [--out FILE]
 """
 from __future__ import annotations
 
@@ -291,6 +291,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--sets", nargs="*", help="only these question files (by stem)")
     parser.add_argument("--home", type=Path, default=RESULTS / "library", help="the benchmark's library")
+    parser.add_argument("--out", type=Path, default=RESULTS / "retrieval.json")
     args = parser.parse_args()
 
     pin_offline_env()
@@ -336,9 +337,8 @@ def main() -> None:
                   f"mrr {top['mrr@10']:.3f}  hit@1200tok {top['hit@1200tok']:.3f}  "
                   f"tokens@5 {top['tokens@5_mean']}", file=sys.stderr, flush=True)
     result["question_files"] = {name: len(qs) for name, qs in sets.items()}
-    out = RESULTS / "retrieval.json"
-    out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    print(f"written: {out}", file=sys.stderr)
+    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    print(f"written: {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
