@@ -179,7 +179,7 @@ def language_of(text: str) -> str:
     return "ja" if _JAPANESE.search(text) else "en"
 
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")  # Han characters (kanji, hanzi)
 
 
 @lru_cache(maxsize=4096)
@@ -199,4 +199,4 @@ def _simplified_only(char: str) -> bool:
 def simplified_glyphs(text: str) -> list[str]:
     """The simplified-Chinese-only characters of `text` (a Han character that GB2312 has and Japanese cp932 has
     not: 们, 这, 选), in order, repeats kept: Chinese slipped into Japanese."""
-    return [c for c in _HAN.findall(text) if _simplified_only(c)]
+    return [c for c in HAN.findall(text) if _simplified_only(c)]

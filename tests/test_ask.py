@@ -74,7 +74,7 @@ def test_each_call_caps_its_own_reply_and_stops_where_asked(config):
 def test_a_japanese_reply_has_no_simplified_chinese_glyph(config):
     chat = ChatModel(config.llm)
     asked = [{"role": "user", "content": "Translate into Chinese: The user entered a wrong password."}]
-    assert simplified_glyphs(chat.chat(asked, temperature=0))  # let, the model writes 用户输入了错误的密码
+    assert simplified_glyphs(chat.chat(asked, temperature=0))  # unbanned, the model writes 用户输入了错误的密码
     assert not simplified_glyphs(chat.chat(asked, temperature=0, lang="ja"))
     assert (config.llm.run_dir / f"{config.llm.model_path.name}.simplified-tokens.json").exists()  # read once
 

@@ -20,7 +20,7 @@ from ingest.text import language_of
 
 from ..llm.chat import ChatModel, LLMUnavailable, message
 from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES, ANSWER_TEMPERATURE
-from ..retrieval.search import RetrievalOptions, Retriever
+from ..retrieval.search import RetrievalOptions, Retriever, short_name
 from .citations import Citation, as_printed, citations_for, unsupported_numbers
 from .evidence import select_evidence
 from .names import unknown_names
@@ -131,11 +131,11 @@ class Asker:
         answer.timings["retrieval_s"] = time.perf_counter() - started
         papers = {p.paper_id: self._parsed(p.paper_id) for p in answer.passages}  # read once: quote pages
         about = self.retriever.asked_scope(asked, paper_keys, scope, answer.standalone)
-        names = self.retriever.names_of(about)
+        records = [paper for paper in self.library.papers() if paper.paper_id in about]
+        names = [short_name(paper.title) for paper in records]
         if answer.passages:
-            authors = [a for paper in self.library.papers() if paper.paper_id in about for a in paper.authors]
             answer.unmentioned = unknown_names(asked, self.library.lexical(), self.library.store.get, about, names,
-                                               authors)
+                                               [author for paper in records for author in paper.authors])
         if answer.unmentioned:  # a sentence about another paper is no evidence for a name it does not mention
             answer.refused = True
             listed = ", ".join(f"“{n}”" for n in answer.unmentioned)

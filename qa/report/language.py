@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 
-from ingest.text import simplified_glyphs
+from ingest.text import HAN, simplified_glyphs
 
 # a quote is greedy: it may quote a quote (“As shown, the sequence “How can I”, with …”)
 _QUOTED = re.compile(r"“.*”|\"[^\"]*\"|`[^`]*`|\(p\.\d+(?:, p\.\d+)*\)|\[\d+\]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 MIN_CHINESE_HAN = 8  # a kana-less Han run this long is a Chinese sentence, not a Japanese term list
@@ -33,11 +32,11 @@ def language_problem(line: str, lang: str) -> str | None:
     """Why `line` is not in `lang` ("chinese", "english", "japanese"), or None when it is."""
     text = checked_part(line)
     if lang == "en":
-        return "japanese" if _HAN.search(text) or _KANA.search(text) else None
+        return "japanese" if HAN.search(text) or _KANA.search(text) else None
     if simplified_glyphs(text):
         return "chinese"
-    japanese = _HAN.search(text) or _KANA.search(text)
-    if japanese and not _KANA.search(text) and len(_HAN.findall(text)) >= MIN_CHINESE_HAN:
+    japanese = HAN.search(text) or _KANA.search(text)
+    if japanese and not _KANA.search(text) and len(HAN.findall(text)) >= MIN_CHINESE_HAN:
         return "chinese"
     if not japanese and len(_LATIN_WORD.findall(text)) >= MIN_ENGLISH_WORDS:
         return "english"
@@ -50,7 +49,7 @@ def japanese_share(text: str) -> float:
     involves …" has 0.05."""
     text = checked_part(re.sub(r"#\S+", " ", text))
     latin = len(re.findall(r"[A-Za-z]", text))
-    return (len(_HAN.findall(text)) + len(_KANA.findall(text))) / latin if latin else float("inf")
+    return (len(HAN.findall(text)) + len(_KANA.findall(text))) / latin if latin else float("inf")
 
 
 def split_by_language(lines: list[str], lang: str) -> tuple[list[str], list[str]]:
