@@ -82,4 +82,4 @@ bench-llm: setup
 # answer prompt shapes side by side (after bench-retrieval): passages and characters the model reads vs answer
 # facts, refusals, first token; --prompts-only: without the LLM, the share of dev prompts that hold a fact
 bench-answer: setup
-	$(BIN)/python bench/answer.py
+	$(BIN)/python bench/answer.py --peer

@@ -7,8 +7,12 @@ fresh server (the prompts of shapes share prefixes that a warm prompt cache woul
 `papers eval`'s summary (answer_fact, answer_fact_core, evidence_fact, refusals, citation validity, first token
 and total time) and the prompt tokens the model reads after the cached rules.
 
-usage: python bench/answer.py [--shapes 5x700,3x400,...] [--answerable N] [--unanswerable N] [--lang en|ja]
-                             [--prompts-only] [--home DIR] [--out FILE]
+`--peer` asks the same questions, on the same server, of the peer a user would build instead: the llama-index
+starter (bench/retrieval.py's `peer-480`) with its query engine's defaults (top 2 chunks, its QA prompt), greedy
+like the app; it has no rewrite, evidence or citations, so only its answers and refusals are compared.
+
+usage: python bench/answer.py [--shapes 5x700,3x400,...] [--peer] [--answerable N] [--unanswerable N]
+                             [--lang en|ja] [--questions FILE] [--prompts-only] [--home DIR] [--out FILE]
 Writes bench/results/answer.json (--prompts-only: answer-prompts.json).
 """
 from __future__ import annotations
@@ -19,14 +23,16 @@ import json
 import os
 import statistics
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "bench"))
 
 from qa.answer.chain import Asker, kept_evidence  # noqa: E402
-from qa.answer.evaluate import contains_fact, evaluate, load_questions  # noqa: E402
-from qa.answer.prompts import answer_messages  # noqa: E402
+from qa.answer.evaluate import contains_fact, contains_fact_core, evaluate, load_questions, summarize  # noqa: E402
+from qa.answer.prompts import answer_messages, is_refusal  # noqa: E402
 from qa.llm.config import ANSWER_TEMPERATURE  # noqa: E402
 from ui.backend import Backend  # noqa: E402
 from ui.config import Config, pin_offline_env  # noqa: E402
@@ -105,9 +111,49 @@ def prompt_facts(backend, questions, rewrites: dict[str, str], tokenizer) -> dic
                                 for kind, ids in declined.items()}}
 
 
+def ask_peer(backend, config: Config, sample) -> dict:
+    """The llama-index starter answering with the app's local model (started by `backend`): PyMuPDF page text,
+    `SentenceSplitter(480, 50)`, `VectorStoreIndex` with the same e5 model, `as_query_engine()` with its defaults
+    (the top 2 chunks, llama-index's QA prompt), the question as asked. Records shaped like `papers eval`'s."""
+    from llama_index.llms.openai_like import OpenAILike
+    from retrieval import PDF_DIRS, CachedEmbedder, PeerSystem
+
+    pdfs = sorted(p for folder in PDF_DIRS for p in folder.glob("*.pdf"))
+    peer = PeerSystem(pdfs, 480, CachedEmbedder(backend.library.embedder, RESULTS / "cache" / "peer-embeddings.npz"),
+                      None)
+    llm = OpenAILike(model=config.llm.model, api_base=backend.chat.server().start(config.llm.model_path).base_url,
+                     api_key=config.llm.api_key, is_chat_model=True, context_window=config.llm.context_window,
+                     max_tokens=config.llm.max_tokens, temperature=config.llm.answer_temperature,
+                     timeout=config.llm.timeout_s)
+    engine = peer.index.as_query_engine(llm=llm, streaming=True)
+    records = []
+    for q in sample:
+        started, first, text = time.perf_counter(), None, ""
+        response = engine.query(q.question)
+        for delta in response.response_gen:
+            first = first or time.perf_counter() - started
+            text += delta
+        nodes = [(n.node.metadata["arxiv_id"], n.node.get_content()) for n in response.source_nodes]
+        rank = next((i for i, (paper, chunk) in enumerate(nodes, 1) if paper in q.papers
+                     and (not q.facts or contains_fact(chunk, q.facts))), None)
+        paper_rank = next((i for i, (paper, _) in enumerate(nodes, 1) if paper in q.papers), None)
+        records.append({"id": q.id, "kind": q.kind, "lang": q.lang, "question": q.question, "answer": text,
+                        "refused": is_refusal(text), "unsupported_numbers": [], "citations": [],
+                        "answer_fact": contains_fact(text, q.facts) if q.facts else None,
+                        "answer_fact_core": contains_fact_core(text, q.facts, q.question) if q.facts else None,
+                        "evidence_fact": False, "rank": rank, "paper_rank": paper_rank,
+                        "timings": {"first_token_s": round(first or time.perf_counter() - started, 3),
+                                    "total_s": round(time.perf_counter() - started, 3)}})
+        print(f"  {q.id}: fact {records[-1]['answer_fact']} refused {records[-1]['refused']} "
+              f"{records[-1]['timings']}", flush=True)
+    return {**summarize(records, 2), "records": records}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--peer", action="store_true", help="also the llama-index starter's answers (`peer`)")
+    parser.add_argument("--questions", type=Path, default=DEV, help="default: the dev set")
     parser.add_argument("--answerable", type=int, default=30)
     parser.add_argument("--unanswerable", type=int, default=6)
     parser.add_argument("--lang", choices=["en", "ja"], help="only the sample's questions in this language")
@@ -126,7 +172,7 @@ def main() -> None:
     backend = Backend(config)
     if not backend.library.store.count():
         sys.exit(f"the library in {args.home} is empty: run `make bench-retrieval` first (it ingests the corpus)")
-    questions = load_questions(DEV)
+    questions = load_questions(args.questions)
     sample = spread([q for q in questions if q.papers], args.answerable) + \
         spread([q for q in questions if not q.papers], args.unanswerable)
     sample = [q for q in sample if q.lang == (args.lang or q.lang)]
@@ -141,7 +187,7 @@ def main() -> None:
     tokens: list[int] = []
     count_prompts(backend.chat, tokenizer, tokens)
     result = {"questions": [q.id for q in sample], "shapes": {}}
-    for name in args.shapes.split(","):
+    for name in filter(None, args.shapes.split(",")):
         read, chars = SHAPES[name]
         tokens.clear()
         backend.chat.server().stop()  # a fresh server: no prompt cached by an earlier shape (prefixes repeat)
@@ -155,6 +201,11 @@ def main() -> None:
                                   "prompt_tokens_mean": round(statistics.fmean(tokens)) if tokens else None,
                                   "records": run["questions"]}
         args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    if args.peer:
+        backend.chat.server().stop()
+        print("peer: the llama-index starter, 480-token chunks, its top 2 and QA prompt", flush=True)
+        result["shapes"]["peer"] = ask_peer(backend, config, sample)
         args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
     keys = ("answer_fact", "answer_fact_core", "evidence_fact", "refusal_on_none", "false_refusal", "citation_validity",
             "first_token_s_p50", "first_token_s_p95", "total_s_p50", "prompt_tokens_mean")
