@@ -111,6 +111,11 @@ def prompt_facts(backend, questions, rewrites: dict[str, str], tokenizer) -> dic
                                 for kind, ids in declined.items()}}
 
 
+def progress(record: dict) -> None:
+    print(f"  {record['id']}: fact {record.get('answer_fact')} refused {record['refused']} {record['timings']}",
+          flush=True)
+
+
 def ask_peer(backend, config: Config, sample) -> dict:
     """The llama-index starter answering with the app's local model (started by `backend`): PyMuPDF page text,
     `SentenceSplitter(480, 50)`, `VectorStoreIndex` with the same e5 model, `as_query_engine()` with its defaults
@@ -144,8 +149,7 @@ def ask_peer(backend, config: Config, sample) -> dict:
                         "evidence_fact": False, "rank": rank, "paper_rank": paper_rank,
                         "timings": {"first_token_s": round(first or time.perf_counter() - started, 3),
                                     "total_s": round(time.perf_counter() - started, 3)}})
-        print(f"  {q.id}: fact {records[-1]['answer_fact']} refused {records[-1]['refused']} "
-              f"{records[-1]['timings']}", flush=True)
+        progress(records[-1])
     return {**summarize(records, 2), "records": records}
 
 
@@ -187,6 +191,7 @@ def main() -> None:
     tokens: list[int] = []
     count_prompts(backend.chat, tokenizer, tokens)
     result = {"questions": [q.id for q in sample], "shapes": {}}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     for name in filter(None, args.shapes.split(",")):
         read, chars = SHAPES[name]
         tokens.clear()
@@ -194,13 +199,10 @@ def main() -> None:
         backend.chat.server().start(config.llm.model_path)
         asker = CachedRewriteAsker(backend.library, backend.chat, read, chars, rewrites, config.llm.answer_temperature)
         print(f"{name}: {read} passages, {chars} characters each", flush=True)
-        run = evaluate(backend.library, sample, asker, k=5,
-                       on_result=lambda r: print(f"  {r['id']}: fact {r.get('answer_fact')} refused {r['refused']} "
-                                                 f"{r['timings']}", flush=True))
+        run = evaluate(backend.library, sample, asker, k=5, on_result=progress)
         result["shapes"][name] = {"read": read, "chars": chars, **run["summary"],
                                   "prompt_tokens_mean": round(statistics.fmean(tokens)) if tokens else None,
                                   "records": run["questions"]}
-        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False))
     if args.peer:
         backend.chat.server().stop()
