@@ -86,7 +86,7 @@ class RecordingChat(ChatModel):
         super().__init__(config)
         self.prompts: list[dict] = []  # each call: messages, max_tokens, stop
 
-    def stream(self, messages, max_tokens=None, stop=(), temperature=None, lang=None):
+    def stream(self, messages, max_tokens=None, stop=(), temperature=None, lang=None, brackets=True):
         self.prompts.append({"messages": [dict(m) for m in messages], "max_tokens": max_tokens, "stop": list(stop)})
         yield "-"
 

@@ -63,6 +63,7 @@ class FakeChatModel:
     of fixed replies, in turn), and every call's messages are kept for the test to read."""
 
     label = "fake"
+    bans_tokens = True  # as the local model: a reply can be kept from writing brackets
 
     def __init__(self, reply: Callable[[Sequence], str] | list[str], fail: Exception | None = None):
         self._reply = reply
@@ -71,17 +72,19 @@ class FakeChatModel:
         self.limits: list[tuple[int | None, tuple[str, ...]]] = []  # each call's (max_tokens, stop)
         self.temperatures: list[float | None] = []  # each call's own temperature, None: the configured one
         self.langs: list[str | None] = []  # each call's reply language
+        self.brackets: list[bool] = []  # whether each call's reply could write a bracket
 
     def problem(self) -> str | None:
         return str(self.fail) if self.fail else None
 
     def chat(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = (),
-             temperature: float | None = None, lang: str | None = None) -> str:
-        return "".join(self.stream(messages, max_tokens, stop, temperature, lang))
+             temperature: float | None = None, lang: str | None = None, brackets: bool = True) -> str:
+        return "".join(self.stream(messages, max_tokens, stop, temperature, lang, brackets))
 
     def stream(self, messages: Sequence, max_tokens: int | None = None, stop: Sequence[str] = (),
-               temperature: float | None = None, lang: str | None = None) -> Iterator[str]:
+               temperature: float | None = None, lang: str | None = None, brackets: bool = True) -> Iterator[str]:
         self.calls.append(list(messages))
+        self.brackets.append(brackets)
         self.limits.append((max_tokens, tuple(stop)))
         self.temperatures.append(temperature)
         self.langs.append(lang)

@@ -79,6 +79,16 @@ def test_a_japanese_reply_has_no_simplified_chinese_glyph(config):
     assert (config.llm.run_dir / f"{config.llm.model_path.name}.simplified-tokens.json").exists()  # read once
 
 
+def test_a_reply_asked_without_brackets_writes_none(config):
+    """The retry of a reply that wrote a passage number in the value's place (qa/answer/slots.py)."""
+    chat = ChatModel(config.llm)
+    asked = [{"role": "user", "content": "Passage [1]: BeeNet has 2M parameters.\nHow many parameters does BeeNet "
+                                         "have? Reply in one sentence and cite the passage as [1]."}]
+    assert "[" in chat.chat(asked, temperature=0)
+    unbracketed = chat.chat(asked, temperature=0, brackets=False)
+    assert "[" not in unbracketed and re.search(r"\b2\s*(?:M\b|million)", unbracketed), unbracketed
+
+
 def _running(pid: int) -> bool:
     """Alive and not a zombie: a server started by another process (a `papers ui` of an earlier test) that
     has exited is re-parented to PID 1, which on some machines never reaps it."""

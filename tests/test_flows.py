@@ -67,6 +67,25 @@ def test_a_reply_of_only_passage_numbers_is_asked_again_and_never_shown(library)
     assert stream.answer.timings["first_token_s"] <= stream.answer.timings["total_s"]
 
 
+def test_a_passage_number_in_the_values_place_is_never_shown_and_the_reply_asked_again_without_brackets(library):
+    fake = FakeChatModel(["The number of parameters of BeeNet is [1]. It is small enough for a hive [2].",
+                          "The number of parameters of BeeNet is 2M, small enough for a hive."])
+    stream = Asker(library, fake).ask("How many parameters does the BeeNet network have?")
+    shown = "".join(stream)  # the second reply carries on from what the reader saw of the first
+    assert shown == stream.answer.text == "The number of parameters of BeeNet is 2M, small enough for a hive."
+    assert fake.calls[1] == fake.calls[0] and fake.brackets == [True, False]  # the same prompt, no bracket allowed
+    assert stream.answer.cites  # its sentences matched to the passage that holds them
+
+
+def test_a_reply_asked_again_that_starts_otherwise_is_shown_after_a_note(library):
+    fake = FakeChatModel(["BeeNetのパラメータ数は [1] です。", "BeeNetは2Mのパラメータを持ちます。"])
+    stream = Asker(library, fake).ask("How many parameters does the BeeNet network have?", lang="ja")
+    shown = "".join(stream)
+    assert shown == "BeeNetのパラメータ数は\n\n（値の代わりにパッセージ番号 [1] が書かれたため、答え直します）\n\n" \
+        "BeeNetは2Mのパラメータを持ちます。"
+    assert stream.answer.text == "BeeNetは2Mのパラメータを持ちます。"
+
+
 def test_a_reply_that_loops_is_ended_at_its_second_repeat(library):
     sentence = "BeeNet fails at night because the infrared camera saturates [1]. "
     fake = FakeChatModel(["Its counts are lower in rain [1].\n\n1. " + sentence + "\n2. " + sentence * 4])

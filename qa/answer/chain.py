@@ -25,6 +25,7 @@ from .citations import Citation, as_printed, citations_for, unsupported_numbers
 from .evidence import select_evidence
 from .names import unknown_names
 from .prompts import (
+    ASKED_AGAIN,
     NOT_MENTIONED,
     NOT_MENTIONED_IN,
     REFUSAL,
@@ -34,9 +35,11 @@ from .prompts import (
     search_query_messages,
 )
 from .repeats import RepeatGuard
+from .slots import value_slot
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
 _NOT_WORDS = re.compile(r"\[\d*\]?|[\W_]")  # passage numbers (one still arriving too), spaces and punctuation
+_PENDING = re.compile(r"[ \t]*\[\d*\]?[ \t]*$")  # a passage number at the end: is the value's place? (slots.py)
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|their|this|that|these|those|the (paper|method|model|approach)s?)\b",
                           re.I)
 
@@ -154,8 +157,8 @@ class Asker:
             return None
         return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
 
-    def _reply(self, messages: list, lang: str) -> Iterator[str]:
-        return self.chat.stream(messages, temperature=self.temperature, lang=lang)
+    def _reply(self, messages: list, lang: str, brackets: bool = True) -> Iterator[str]:
+        return self.chat.stream(messages, temperature=self.temperature, lang=lang, brackets=brackets)
 
     def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float,
                   papers: dict[str, Paper | None]) -> Iterator[str]:
@@ -169,13 +172,19 @@ class Asker:
                                            answer.passages, answer.lang, history, focus_on=answer.standalone,
                                            limit=self.read, budget=self.chars,
                                            evidence=kept_evidence(answer, self.chars))
-                shown = yield from self._streamed(answer, self._reply(messages, answer.lang), started)
-                if answer.text.strip() and not shown:  # only passage numbers ("[2]"): asked once more
+                seen, slot = yield from self._streamed(answer, self._reply(messages, answer.lang), started)
+                if answer.text.strip() and not seen:  # only passage numbers ("[2]"): asked once more
                     bare, answer.text = answer.text, ""
                     messages += [message("assistant", bare), message("user", SAY_IT[answer.lang])]
-                    if not (yield from self._streamed(answer, self._reply(messages, answer.lang), started)):
+                    seen, slot = yield from self._streamed(answer, self._reply(messages, answer.lang), started)
+                    if not seen:
                         answer.text = answer.text.strip() or bare
                         yield answer.text
+                if slot:  # "The DINO score is [3]": asked again, unable to write a bracket
+                    first, note = answer.text, ASKED_AGAIN[answer.lang].format(number=slot.group())
+                    again = self._reply(messages, answer.lang, brackets=False)
+                    if not (yield from self._streamed(answer, again, started, seen, note))[0]:
+                        answer.text = first
                 if not answer.text.strip():
                     raise LLMUnavailable(f"The LLM ({self.chat.label}) returned no text; the prompt may not fit its "
                                          "context window (PAPERS_LLM_CONTEXT), see its log (`papers llm status`).")
@@ -187,19 +196,39 @@ class Asker:
         answer.citations = as_printed(citations_for("" if answer.refused else answer.text, answer.standalone,
                                                     answer.passages, papers), self.library.pages)
 
-    @staticmethod
-    def _streamed(answer: Answer, deltas: Iterator[str], started: float) -> Generator[str, None, bool]:
+    def _streamed(self, answer: Answer, deltas: Iterator[str], started: float, seen: str = "",
+                  note: str = "") -> Generator[str, None, tuple[str, re.Match[str] | None]]:
         """The reply into `answer.text`, shown (and the first token timed) once it says more than passage
-        numbers; returns whether it did (a reply of only "[2]" is held back to be asked again). A sentence the
-        reply writes again is left out, and a second in a row ends it (qa/answer/repeats.py)."""
-        guard, sent = RepeatGuard(), 0
+        numbers; returns what of it was shown (nothing for a reply of only "[2]", asked again) and the passage
+        number it wrote where the value belongs, if any (qa/answer/slots.py): the reply ends there, and a
+        passage number is shown only once the words after it say it is no such slot. `seen`, `note`: a reply
+        asked again after one ended at a slot carries on after what the reader saw of that one, `seen`, while it
+        starts the same way (greedy, it does unless a bracket came before the slot), or is shown whole after
+        `note`. A sentence the reply writes again is left out, and a second in a row ends it (repeats.py)."""
+        guard, sent, slot, showable = RepeatGuard(), 0, None, ""
         for showable in guard.shown(deltas):
             answer.text = guard.text
-            if len(showable) > sent and (sent or says_something(showable)):
+            if self.chat.bans_tokens and (slot := value_slot(showable, len(answer.passages), answer.lang)):
+                answer.text = showable = showable[:slot.end()]
+                getattr(deltas, "close", lambda: None)()
+                break
+            shown = _PENDING.sub("", showable)
+            if seen and not seen.startswith(shown):  # beyond what the reader saw: carried on, or shown anew
+                if shown.startswith(seen):
+                    sent = len(seen)
+                else:
+                    yield note
+                seen = ""
+            if len(shown) > sent and not seen and (sent or says_something(shown)):
                 answer.timings.setdefault("first_token_s", time.perf_counter() - started)
-                yield showable[sent:]
-                sent = len(showable)
-        return bool(sent)
+                yield shown[sent:]
+                sent = len(shown)
+        if seen:  # asked again, it wrote no more than the reader saw
+            return showable, slot
+        if not slot and len(showable) > sent and (sent or says_something(showable)):  # a passage number at the end
+            yield showable[sent:]
+            sent = len(showable)
+        return showable[:sent], slot
 
     def _evidence(self, answer: Answer, papers: dict[str, Paper | None]) -> tuple[list[Citation], bool]:
         """The evidence sentences as citations (quote = the sentence, page = the page it is on), numbered

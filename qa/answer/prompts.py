@@ -68,6 +68,11 @@ SAY_IT = {  # after a reply of only passage numbers ("[2]"): the answer itself, 
     "ja": "番号だけでなく、答えそのものをパッセージの言葉と数字で日本語で書いてください。",
 }
 
+ASKED_AGAIN = {  # before a reply asked again that does not carry on from what the reader saw (chain.py, slots.py)
+    "en": "\n\n(asked again: the passage number {number} stood where the value belongs)\n\n",
+    "ja": "\n\n（値の代わりにパッセージ番号 {number} が書かれたため、答え直します）\n\n",
+}
+
 CONDENSE = """Rewrite the last question as one standalone question that can be understood without the conversation:
 replace words like "it", "its", "they", "this paper" with the name they refer to. Keep paper names, method names
 and numbers. Reply with the question only, in English.

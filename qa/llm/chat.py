@@ -15,7 +15,7 @@ from ingest.errors import PapersError
 
 from .config import LLMConfig
 from .server import LocalLLMServer, healthy
-from .vocabulary import japanese_bias
+from .vocabulary import logit_bias
 
 if TYPE_CHECKING:
     from llama_index.llms.openai_like import OpenAILike
@@ -77,11 +77,17 @@ class ChatModel:
                                    additional_kwargs=extra)
         return self._llm
 
+    @property
+    def bans_tokens(self) -> bool:
+        """Whether a reply can be kept from writing brackets (the local model only: vocabulary.py)."""
+        return not self.config.base_url
+
     def stream(self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] = (),
-               temperature: float | None = None, lang: str | None = None) -> Iterator[str]:
+               temperature: float | None = None, lang: str | None = None, brackets: bool = True) -> Iterator[str]:
         """The reply's text deltas as they arrive; generation ends at any of the `stop` strings (OpenAI's own
         parameter: every compatible server takes it); `temperature` replaces the configured one for this call;
-        `lang` "ja": the local model cannot write a simplified-Chinese-only glyph (vocabulary.py)."""
+        `lang` "ja": the local model cannot write a simplified-Chinese-only glyph; `brackets` false: nor a
+        bracket (vocabulary.py)."""
         from llama_index.core.llms import ChatMessage
 
         options: dict = {"max_tokens": max_tokens or self.config.max_tokens}
@@ -90,8 +96,9 @@ class ChatModel:
         if stop:
             options["stop"] = list(stop)
         try:
-            if lang == "ja" and not self.config.base_url:
-                options["logit_bias"] = japanese_bias(self.config.model_path, self.config.run_dir)
+            banned = ("simplified",) * (lang == "ja") + ("brackets",) * (not brackets)
+            if banned and self.bans_tokens:
+                options["logit_bias"] = logit_bias(self.config.model_path, self.config.run_dir, banned)
             chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
             for chunk in self._client().stream_chat(chat, **options):
                 if chunk.delta:
@@ -114,6 +121,6 @@ class ChatModel:
         return f"{said} Check `papers llm status`, or OPENAI_BASE_URL / PAPERS_LLM_MODEL."
 
     def chat(self, messages: Sequence[Message], max_tokens: int | None = None, stop: Sequence[str] = (),
-             temperature: float | None = None, lang: str | None = None) -> str:
+             temperature: float | None = None, lang: str | None = None, brackets: bool = True) -> str:
         """The whole reply (streamed underneath, so only silence times it out)."""
-        return "".join(self.stream(messages, max_tokens, stop, temperature, lang))
+        return "".join(self.stream(messages, max_tokens, stop, temperature, lang, brackets))
