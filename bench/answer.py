@@ -51,7 +51,9 @@ SHAPES: dict[str, tuple[int, int]] = {
 
 
 def spread(items: list, n: int) -> list:
-    return [items[i * len(items) // n] for i in range(min(n, len(items)))]
+    """`n` of `items`, evenly spaced; all of them, once each, when there are no more than `n` (a 12-question file
+    asked with `--answerable 20` asked 11 of them twice)."""
+    return [items[i * len(items) // n] for i in range(n)] if n < len(items) else list(items)
 
 
 class CachedRewriteAsker(Asker):
