@@ -78,12 +78,21 @@ def quantity_list(text: str) -> list[tuple[str, str]]:
     return [(m.group(1).replace(",", ""), _unit_kind(m.group(2))) for m in _QUANTITY.finditer(text)]
 
 
+_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen twenty").split() + [""] * 9 + ["thirty"] + [""] * 9 + ["forty"]
+_NUMBER_WORD = {word: str(value) for value, word in enumerate(_WORDS) if word}
+_NUMBER_WORD.update({"fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90"})
+_SPELLED = re.compile(r"\b(" + "|".join(_NUMBER_WORD) + r")\b(?:[\s-]([A-Za-z]+))?", re.I)
+
+
 class Quantities:
-    """What a source text can support: its numbers, each with the unit kinds it is written with."""
+    """What a source text can support: its numbers, each with the unit kinds it is written with; a number the
+    source spells out supports its digits ("ten times" supports 「10 回」)."""
 
     def __init__(self, text: str):
         self.kinds: dict[str, set[str]] = {}
-        for number, kind in quantity_list(text):
+        spelled = [(_NUMBER_WORD[m.group(1).lower()], _unit_kind(m.group(2))) for m in _SPELLED.finditer(text)]
+        for number, kind in quantity_list(text) + spelled:
             self.kinds.setdefault(number, set()).add(kind)
 
     def supports(self, number: str, kind: str) -> bool:

@@ -74,6 +74,7 @@ def test_a_passage_number_in_the_values_place_is_never_shown_and_the_reply_asked
     shown = "".join(stream)  # the second reply carries on from what the reader saw of the first
     assert shown == stream.answer.text == "The number of parameters of BeeNet is 2M, small enough for a hive."
     assert fake.calls[1] == fake.calls[0] and fake.brackets == [True, False]  # the same prompt, no bracket allowed
+    assert "References:" in fake.limits[1][1] and not fake.limits[0][1]  # nor a list of its sources in words
     assert stream.answer.cites  # its sentences matched to the passage that holds them
 
 
@@ -205,6 +206,9 @@ def test_numbers_next_to_japanese_text_are_checked():
                                                                                "s", 1, 1))
     assert unsupported_numbers("精度は93.3%で、91.0%ではない[1]。", [passage]) == ["93.3%"]
     assert unsupported_numbers("精度は９１．０％、誤差は１．５％[1]。", [passage]) == ["1.5%"]  # full-width digits
+    # numbers that point into the paper are no claims: a table's row, a section, a list item
+    assert unsupported_numbers("精度は91.0%です。これは表の第1行、4.2節に示されています。\n1. 誤差は2%です。",
+                               [passage]) == ["2%"]
 
 
 def test_a_long_tweet_is_asked_for_again_then_fitted(library):

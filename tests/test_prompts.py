@@ -85,6 +85,10 @@ def test_citations_explicit_inferred_and_unsupported_numbers():
     assert cited_numbers("It shrinks [2] and [1], see [2] and [7].", 2) == [2, 1]
     assert inferred_citations("Training ran on 512 H800 GPUs.", passages) == [2]
     assert unsupported_numbers("It used 512 GPUs [2] for 10 days and cost 534,700 dollars.", passages) == ["10 days"]
+    # the question's own numbers, repeated, and numbers that point into the paper are no claims
+    restated = "The model trained on 6T tokens used 512 GPUs (Table 3, from passage 2) for 4 weeks."
+    assert unsupported_numbers(restated, passages, "What did the model trained on 6T tokens use?") == ["4 weeks"]
+    assert unsupported_numbers("It trained for 3 weeks [2].", passages) == []  # the passage spells it: "three weeks"
     # a table is quoted by its caption; without one, by the row the answer rests on, as the page prints it
     rows = "|Benchmark (Metric)<br># Shots|Small MoE<br>w/ MLA|\n|---|---|\n|BBH (EM) 3-shot|37.9|\n|MMLU|48.7|"
     assert best_quote(_passage(rows, ChunkKind.TABLE), "MMLU score 48.7") == "MMLU 48.7"

@@ -40,6 +40,8 @@ from .slots import value_slot
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
 _NOT_WORDS = re.compile(r"\[\d*\]?|[\W_]")  # passage numbers (one still arriving too), spaces and punctuation
 _PENDING = re.compile(r"[ \t]*\[\d*\]?[ \t]*$")  # a passage number at the end: is the value's place? (slots.py)
+SOURCE_LISTS = ("References:", "Sources:", "参考文献", "出典:")  # a reply unable to write brackets lists its sources
+# in words after these ("References:\n1. ConsisLoRA ... (2023), Section 5.2, Page 6"): no claim, and it ends there
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|their|this|that|these|those|the (paper|method|model|approach)s?)\b",
                           re.I)
 
@@ -158,7 +160,8 @@ class Asker:
         return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
 
     def _reply(self, messages: list, lang: str, brackets: bool = True) -> Iterator[str]:
-        return self.chat.stream(messages, temperature=self.temperature, lang=lang, brackets=brackets)
+        return self.chat.stream(messages, stop=() if brackets else SOURCE_LISTS, temperature=self.temperature,
+                                lang=lang, brackets=brackets)
 
     def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float,
                   papers: dict[str, Paper | None]) -> Iterator[str]:
@@ -189,7 +192,8 @@ class Asker:
                     raise LLMUnavailable(f"The LLM ({self.chat.label}) returned no text; the prompt may not fit its "
                                          "context window (PAPERS_LLM_CONTEXT), see its log (`papers llm status`).")
                 answer.refused = is_refusal(answer.text)
-                answer.unsupported = unsupported_numbers(answer.text, answer.passages)
+                answer.unsupported = unsupported_numbers(answer.text, answer.passages,
+                                                         f"{answer.question}\n{answer.standalone}")
             except LLMUnavailable as exc:
                 answer.error = _with_passages(exc)
         answer.timings["total_s"] = time.perf_counter() - started

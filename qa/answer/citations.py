@@ -19,6 +19,11 @@ from ingest.text import Quantities, looks_like_instruction, normalized, split_se
 from .tables import row_text, table_lines
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+_POINTER = re.compile(  # a number that points into the papers, not a quantity they state: "passage 2", "Table 3",
+    # "Section 3.1", "Page 6", 「表4」, 「第1行」, 「1.4節」, 「3 ページ」, and a list item's "1."
+    r"^[ \t]*\d+[.)](?=\s)|"
+    r"\b(?:passages?|sections?|sec\.|tables?|tab\.|figures?|figs?\.|pages?|p\.|appendix|chapter|eq\.|equation|line|row)\s*\d+(?:\.\d+)*|(?:表|図|第|パッセージ|ページ)\s*\d+(?:\.\d+)*|\d+(?:\.\d+)*\s*(?:行目|行|節|章|段落|ページ)",
+    re.I | re.M)
 QUOTE_CHARS = 320
 
 
@@ -58,12 +63,14 @@ def as_printed(citations: list[Citation], pages: PdfPages) -> list[Citation]:
     return citations
 
 
-def unsupported_numbers(answer: str, passages: list[Passage]) -> list[str]:
+def unsupported_numbers(answer: str, passages: list[Passage], question: str = "") -> list[str]:
     """Numbers of the answer that no passage states with that unit ("82.4%", "200MB" from "200 samples"):
-    a small model's inventions show here."""
-    known = Quantities("\n".join(p.text for p in passages))
+    a small model's inventions show here. The question's own numbers ("the Lean 4 prover", "on 6T extra
+    tokens", repeated by the answer) and numbers that point into the papers ("Table 3", 「第1行」) are no claims."""
+    known = Quantities("\n".join([question] + [p.text for p in passages]))
     cited = {int(n) for n in _CITATION.findall(answer)}
-    return [n for n in known.unsupported(_CITATION.sub(" ", answer)) if not (n.isdigit() and int(n) in cited)]
+    claims = _POINTER.sub(" ", _CITATION.sub(" ", answer))
+    return [n for n in known.unsupported(claims) if not (n.isdigit() and int(n) in cited)]
 
 
 def cited_numbers(answer: str, count: int) -> list[int]:
