@@ -78,11 +78,12 @@ def quantity_list(text: str) -> list[tuple[str, str]]:
     return [(m.group(1).replace(",", ""), _unit_kind(m.group(2))) for m in _QUANTITY.finditer(text)]
 
 
-_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-          "seventeen eighteen nineteen twenty").split() + [""] * 9 + ["thirty"] + [""] * 9 + ["forty"]
-_NUMBER_WORD = {word: str(value) for value, word in enumerate(_WORDS) if word}
-_NUMBER_WORD.update({"fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90"})
-_SPELLED = re.compile(r"\b(" + "|".join(_NUMBER_WORD) + r")\b(?:[\s-]([A-Za-z]+))?", re.I)
+_UNITS_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen twenty").split()
+_NUMBER_WORD = {word: str(n) for n, word in enumerate(_UNITS_WORDS)} | \
+    {word: str(10 * n) for n, word in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), start=3)}
+_SPELLED = re.compile(r"\b(" + "|".join(_NUMBER_WORD) + r")\b(?!-(?:one|two|three|four|five|six|seven|eight|nine)\b)"
+                      r"(?:[\s-]([A-Za-z]+))?", re.I)  # "ten times", "three-fold"; not the forty of "forty-two"
 
 
 class Quantities:

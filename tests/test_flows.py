@@ -168,6 +168,23 @@ def test_a_name_no_paper_mentions_is_declined_without_asking_the_model(library):
     assert answer.evidence == []  # a sentence about another paper is no evidence
 
 
+def test_a_setting_no_quote_holds_is_checked_by_the_model_before_it_answers(library):
+    """BeeNet's paper gives its 2M-parameter network; asked about a 10M one, the model would answer with the 2M
+    network's numbers. It is asked first whether the quotes answer exactly that; a no is said in the answer's place."""
+    question = "How many bees does BeeNet count per frame with a 10M-parameter network?"
+    fake = FakeChatModel(["NO"])
+    answer = Asker(library, fake).ask(question).consume()
+    assert answer.unquoted == ["10M"] and answer.refused and len(fake.calls) == 1
+    assert "exactly this question" in prompt_text(fake.calls[0]) and fake.limits[0][0] == 3
+    assert all(e.quote in prompt_text(fake.calls[0]) for e in answer.evidence)
+    assert answer.text.startswith("The passages found do not state this for “10M”") and answer.evidence
+    fake = FakeChatModel(["YES", "BeeNet counts up to 40 bees per frame [1]."])
+    answer = Asker(library, fake).ask(question).consume()
+    assert not answer.refused and answer.text == "BeeNet counts up to 40 bees per frame [1]." and len(fake.calls) == 2
+    fake = FakeChatModel(["BeeNet fails at night because the infrared camera saturates [1]."])
+    assert not Asker(library, fake).ask("Why does BeeNet fail at night?").consume().unquoted  # no check asked
+
+
 def test_what_the_paper_asked_about_does_not_mention_is_declined(library):
     """BeeNet's paper never mentions GPU hours: asked, the model would pick a number from a neighbouring
     sentence. A name only the other paper holds makes the question about that paper too."""

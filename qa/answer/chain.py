@@ -28,14 +28,17 @@ from .prompts import (
     ASKED_AGAIN,
     NOT_MENTIONED,
     NOT_MENTIONED_IN,
+    NOT_STATED,
     REFUSAL,
     SAY_IT,
+    STATED_CHECK,
     answer_messages,
     is_refusal,
     search_query_messages,
 )
 from .repeats import RepeatGuard
 from .slots import value_slot
+from .unstated import names_missing, says_no
 
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
 _NOT_WORDS = re.compile(r"\[\d*\]?|[\W_]")  # passage numbers (one still arriving too), spaces and punctuation
@@ -59,6 +62,7 @@ class Answer:
     evidence: list[Citation] = field(default_factory=list)  # the sentences that answer it, chosen without the LLM
     evidence_weak: bool = False  # the best quote shares hardly any term with the question
     unmentioned: list[str] = field(default_factory=list)  # names asked about that the papers do not mention
+    unquoted: list[str] = field(default_factory=list)  # names and sizes asked about that no evidence quote holds
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # retrieval_s, evidence_s, first_token_s, total_s
 
@@ -149,6 +153,9 @@ class Asker:
         else:
             answer.evidence, answer.evidence_weak = self._evidence(answer, papers)
             answer.timings["evidence_s"] = time.perf_counter() - started - answer.timings["retrieval_s"]
+            if answer.evidence:
+                answer.unquoted = names_missing(asked, [e.quote for e in answer.evidence],
+                                                [p.title for p in answer.passages] + [r.title for r in records])
         return AnswerStream(answer, self._generate(answer, history, started, papers))
 
     def _conversation_scope(self, question: str, paper_keys: list[str] | None,
@@ -165,7 +172,7 @@ class Asker:
 
     def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float,
                   papers: dict[str, Paper | None]) -> Iterator[str]:
-        if not answer.passages or answer.unmentioned:
+        if not answer.passages or answer.unmentioned or self._unstated(answer):
             answer.refused = True
             answer.text = answer.text or REFUSAL[answer.lang]
             yield answer.text
@@ -199,6 +206,24 @@ class Asker:
         answer.timings["total_s"] = time.perf_counter() - started
         answer.citations = as_printed(citations_for("" if answer.refused else answer.text, answer.standalone,
                                                     answer.passages, papers), self.library.pages)
+
+    def _unstated(self, answer: Answer) -> bool:
+        """Whether the model, shown the evidence quotes, says they do not answer a question that names something
+        none of them holds (unstated.py); the answer then says so in its place. Asked only then: ~5 s."""
+        if not answer.unquoted or answer.error is not None:
+            return False
+        quotes = "\n".join(f"{n}. {e.quote}" for n, e in enumerate(answer.evidence, start=1))
+        checked = time.perf_counter()
+        try:
+            reply = self.chat.chat([message("user", STATED_CHECK.format(quotes=quotes, question=answer.standalone))],
+                                   max_tokens=3, temperature=self.temperature)
+        except LLMUnavailable:
+            return False  # the answer's own call reports it
+        answer.timings["check_s"] = time.perf_counter() - checked
+        if not says_no(reply):
+            return False
+        answer.text = NOT_STATED[answer.lang].format(names=", ".join(f"“{name}”" for name in answer.unquoted))
+        return True
 
     def _streamed(self, answer: Answer, deltas: Iterator[str], started: float, seen: str = "",
                   note: str = "") -> Generator[str, None, tuple[str, re.Match[str] | None]]:

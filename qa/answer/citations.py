@@ -22,7 +22,9 @@ _CITATION = re.compile(r"\[(\d{1,2})\]")
 _POINTER = re.compile(  # a number that points into the papers, not a quantity they state: "passage 2", "Table 3",
     # "Section 3.1", "Page 6", 「表4」, 「第1行」, 「1.4節」, 「3 ページ」, and a list item's "1."
     r"^[ \t]*\d+[.)](?=\s)|"
-    r"\b(?:passages?|sections?|sec\.|tables?|tab\.|figures?|figs?\.|pages?|p\.|appendix|chapter|eq\.|equation|line|row)\s*\d+(?:\.\d+)*|(?:表|図|第|パッセージ|ページ)\s*\d+(?:\.\d+)*|\d+(?:\.\d+)*\s*(?:行目|行|節|章|段落|ページ)",
+    r"\b(?:passages?|sections?|sec\.|tables?|tab\.|figures?|figs?\.|pages?|p\.|appendix|chapter|eq\.|equation|line|row)"
+    r"\s*\d+(?:\.\d+)*|"
+    r"(?:表|図|第|パッセージ|ページ)\s*\d+(?:\.\d+)*|\d+(?:\.\d+)*\s*(?:行目|行|節|章|段落|ページ)",
     re.I | re.M)
 QUOTE_CHARS = 320
 

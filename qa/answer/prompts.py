@@ -68,6 +68,19 @@ SAY_IT = {  # after a reply of only passage numbers ("[2]"): the answer itself, 
     "ja": "番号だけでなく、答えそのものをパッセージの言葉と数字で日本語で書いてください。",
 }
 
+STATED_CHECK = """Quotes from a research paper:
+{quotes}
+
+Question: {question}
+
+Do the quotes state the answer to exactly this question, for the same model, size, benchmark and setting it names? \
+Reply with one word: YES or NO."""
+
+NOT_STATED = {  # the check said no: the papers' closest sentences are the evidence quotes shown above the answer
+    "en": "The passages found do not state this for {names}; the closest ones are quoted above.",
+    "ja": "見つかった箇所では {names} について述べられていません。最も近い箇所を上に引用しています。",
+}
+
 ASKED_AGAIN = {  # before a reply asked again that does not carry on from what the reader saw (chain.py, slots.py)
     "en": "\n\n(asked again: the passage number {number} stood where the value belongs)\n\n",
     "ja": "\n\n（値の代わりにパッセージ番号 {number} が書かれたため、答え直します）\n\n",
