@@ -59,8 +59,9 @@ def spread(items: list, n: int) -> list:
 class CachedRewriteAsker(Asker):
     """The app's asker, with each Japanese question's cached English rewrite."""
 
-    def __init__(self, library, chat, read, chars, rewrites: dict[str, str], temperature: float = ANSWER_TEMPERATURE):
-        super().__init__(library, chat, read, chars, temperature)
+    def __init__(self, library, chat, read, chars, rewrites: dict[str, str], temperature: float = ANSWER_TEMPERATURE,
+                 english_first: bool = True):
+        super().__init__(library, chat, read, chars, temperature, english_first)
         self.rewrites = rewrites
 
     def search_query(self, question, history):
@@ -199,7 +200,8 @@ def main() -> None:
         tokens.clear()
         backend.chat.server().stop()  # a fresh server: no prompt cached by an earlier shape (prefixes repeat)
         backend.chat.server().start(config.llm.model_path)
-        asker = CachedRewriteAsker(backend.library, backend.chat, read, chars, rewrites, config.llm.answer_temperature)
+        asker = CachedRewriteAsker(backend.library, backend.chat, read, chars, rewrites, config.llm.answer_temperature,
+                                   config.llm.answer_english_first)
         print(f"{name}: {read} passages, {chars} characters each", flush=True)
         run = evaluate(backend.library, sample, asker, k=5, on_result=progress)
         result["shapes"][name] = {"read": read, "chars": chars, **run["summary"],

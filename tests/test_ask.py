@@ -16,6 +16,7 @@ from index.library import Library
 from ingest.text import language_of, simplified_glyphs
 from pdf_factory import SyntheticPaper, make_paper_pdf
 from qa.answer.chain import Asker
+from qa.answer.prompts import JAPANESE_HEADING
 from qa.llm.chat import ChatModel, local_server
 
 MUON, MOBA = "2502.16982", "2502.13189"
@@ -130,7 +131,8 @@ def test_japanese_question_reaches_english_passages_and_answers_in_japanese(aske
     assert language_of(answer.standalone) == "en" and "Muon" in answer.standalone  # searched in English too
     assert any("AdamW" in e.quote for e in answer.evidence), [e.quote for e in answer.evidence]
     assert any("AdamW" in p.text for p in answer.passages[:3])
-    assert language_of(answer.text) == "ja", answer.text
+    english, japanese = answer.text.split(JAPANESE_HEADING)  # answered in the papers' words, then in Japanese
+    assert language_of(english) == "en" and language_of(japanese) == "ja", answer.text
     log = Path(local_server(asker.chat.config).running().log).read_text(errors="replace")
     # the answer prompt's rules were restored from the server's prompt cache after the translation call
     assert "--logits_all" in local_server(asker.chat.config).running().args and "cache hit" in log

@@ -16,6 +16,7 @@ from ingest.text import split_sentences
 from pdf_factory import ANTS, BEES, SyntheticPaper, make_paper_pdf
 from qa.answer.chain import Asker
 from qa.answer.citations import unsupported_numbers
+from qa.answer.prompts import JAPANESE_HEADING
 from qa.llm.chat import LLMUnavailable
 from qa.report.digest import PART_CHARS, DigestWriter, digest_of
 from qa.report.format import digest_entry_problems, digest_problems, summary_problems
@@ -80,7 +81,8 @@ def test_a_passage_number_in_the_values_place_is_never_shown_and_the_reply_asked
 
 def test_a_reply_asked_again_that_starts_otherwise_is_shown_after_a_note(library):
     fake = FakeChatModel(["BeeNetのパラメータ数は [1] です。", "BeeNetは2Mのパラメータを持ちます。"])
-    stream = Asker(library, fake).ask("How many parameters does the BeeNet network have?", lang="ja")
+    asker = Asker(library, fake, english_first=False)  # answered in Japanese directly
+    stream = asker.ask("How many parameters does the BeeNet network have?", lang="ja")
     shown = "".join(stream)
     assert shown == "BeeNetのパラメータ数は\n\n（値の代わりにパッセージ番号 [1] が書かれたため、答え直します）\n\n" \
         "BeeNetは2Mのパラメータを持ちます。"
@@ -98,7 +100,7 @@ def test_a_reply_that_loops_is_ended_at_its_second_repeat(library):
 
 def test_a_second_bare_reply_is_shown_as_it_is(library):
     fake = FakeChatModel(["Why does BeeNet fail at night?", "[2]", " [1] "])  # the rewrite, then two bare replies
-    stream = Asker(library, fake).ask("BeeNetが夜に失敗する理由は？")
+    stream = Asker(library, fake, english_first=False).ask("BeeNetが夜に失敗する理由は？")
     assert "".join(stream) == stream.answer.text == "[1]" and len(fake.calls) == 3
     assert "番号だけでなく" in fake.calls[2][-1]["content"]
     assert fake.temperatures == [0.0] * 3  # the rewrite too: the same question retrieves the same passages
@@ -127,11 +129,42 @@ def test_follow_up_that_names_its_paper_costs_no_rewrite_call(library):
 def test_japanese_question_is_searched_in_english_too(library):
     fake = FakeChatModel(["Why does it lose trails?",  # the translation; the paper's own words
                           "アリが交差すると軌跡を失います [1]。"])
-    answer = Asker(library, fake).ask("アントトラックはなぜ軌跡を見失うのですか？").consume()
+    answer = Asker(library, fake, english_first=False).ask("アントトラックはなぜ軌跡を見失うのですか？").consume()
     assert "Translate" in prompt_text(fake.calls[0]) and "アントトラック" in prompt_text(fake.calls[0])
     assert answer.standalone == "Why does it lose trails?" and answer.lang == "ja"
     assert "loses trails" in answer.passages[0].text  # BM25 matched the English words, e5 both wordings
     assert "アントトラック" in prompt_text(fake.calls[1])  # the answer prompt keeps the user's own question
+
+
+def test_japanese_question_is_answered_in_english_then_in_japanese(library):
+    fake = FakeChatModel(["Why does AntTrack lose trails?", "It loses trails when ants cross [1].",
+                          "アリが交差すると AntTrack は軌跡を失います [1]。"])
+    stream = Asker(library, fake).ask("アントトラックはなぜ軌跡を見失うのですか？")
+    shown = "".join(stream)
+    answer = stream.answer
+    assert shown == answer.text == "It loses trails when ants cross [1]." + JAPANESE_HEADING + \
+        "アリが交差すると AntTrack は軌跡を失います [1]。"
+    assert "Answer in English" in prompt_text(fake.calls[1]) and "アントトラック" not in prompt_text(fake.calls[1])
+    assert "Why does AntTrack lose trails?" in prompt_text(fake.calls[1])  # the rewrite, in the papers' words
+    english = "It loses trails when ants cross [1]."
+    assert fake.calls[2][:-2] == fake.calls[1] and fake.calls[2][-2]["content"] == english  # the same conversation
+    assert "in Japanese" in fake.calls[2][-1]["content"] and fake.langs == [None, "en", "ja"]
+    assert answer.lang == "ja" and answer.cites and not answer.refused
+
+
+def test_a_japanese_part_that_copies_the_english_is_translated_instead(library):
+    english = "It loses trails when ants cross, since their paths merge into one [1]."
+    fake = FakeChatModel(["Why does AntTrack lose trails?", english, english,  # the small model copies it
+                          "アリの経路が一つに合流するため、交差すると軌跡を失います [1]。"])
+    stream = Asker(library, fake).ask("アントトラックはなぜ軌跡を見失うのですか？")
+    assert "".join(stream) == stream.answer.text == english + JAPANESE_HEADING + \
+        "アリの経路が一つに合流するため、交差すると軌跡を失います [1]。"  # the copy is never shown
+    translated = fake.calls[3][0]["content"]  # the English answer alone, to translate
+    assert len(fake.calls) == 4 and "Translate" in translated and english in translated
+    fake = FakeChatModel(["Why does AntTrack lose trails?", english, english, english, "交差すると失います [1]。"])
+    answer = Asker(library, fake).ask("アントトラックはなぜ軌跡を見失うのですか？").consume()
+    assert answer.text == english + JAPANESE_HEADING + "交差すると失います [1]。"  # at last asked directly
+    assert "アントトラック" in prompt_text(fake.calls[4]) and "Answer in Japanese" in prompt_text(fake.calls[4])
 
 
 def test_japanese_question_is_still_searched_when_the_model_is_down(library):

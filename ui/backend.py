@@ -83,7 +83,7 @@ class Backend:
         self.library = Library(config.library)
         self.chat = ChatModel(config.llm)
         self.asker = Asker(self.library, self.chat, config.llm.answer_passages, config.llm.answer_chars,
-                           config.llm.answer_temperature)
+                           config.llm.answer_temperature, config.llm.answer_english_first)
         self.writer = ReportWriter(self.library, self.chat)
         self.writers = {"report": self.writer, "digest": DigestWriter(self.library, self.chat),
                         "summary": SummaryWriter(self.library, self.chat)}

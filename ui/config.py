@@ -93,7 +93,8 @@ class Config:
                         server_args=read.words("PAPERS_LLM_SERVER_ARGS", SERVER_ARGS),
                         answer_passages=int(read.number("PAPERS_ANSWER_PASSAGES", ANSWER_PASSAGES)),
                         answer_chars=int(read.number("PAPERS_ANSWER_CHARS", ANSWER_CHARS)),
-                        answer_temperature=read.number("PAPERS_ANSWER_TEMPERATURE", ANSWER_TEMPERATURE))
+                        answer_temperature=read.number("PAPERS_ANSWER_TEMPERATURE", ANSWER_TEMPERATURE),
+                        answer_english_first=bool(read.number("PAPERS_ANSWER_ENGLISH_FIRST", 1)))
         ui = UIConfig(user=env.get("PAPERS_UI_USER") or "papers", password=env.get("PAPERS_UI_PASSWORD") or None)
         return cls(library, llm, ui)
 

@@ -26,12 +26,15 @@ from .evidence import select_evidence
 from .names import unknown_names
 from .prompts import (
     ASKED_AGAIN,
+    IN_JAPANESE,
+    JAPANESE_HEADING,
     NOT_MENTIONED,
     NOT_MENTIONED_IN,
     NOT_STATED,
     REFUSAL,
     SAY_IT,
     STATED_CHECK,
+    TRANSLATE_ANSWER,
     answer_messages,
     is_refusal,
     search_query_messages,
@@ -40,6 +43,8 @@ from .repeats import RepeatGuard
 from .slots import value_slot
 from .unstated import names_missing, says_no
 
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")  # kana and kanji
+COPY_CHARS = 40  # the Japanese part is shown once this much of it says it does not copy the English
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
 _NOT_WORDS = re.compile(r"\[\d*\]?|[\W_]")  # passage numbers (one still arriving too), spaces and punctuation
 _PENDING = re.compile(r"[ \t]*\[\d*\]?[ \t]*$")  # a passage number at the end: is the value's place? (slots.py)
@@ -96,14 +101,16 @@ class Asker:
     """Answers questions over one library with one chat model."""
 
     def __init__(self, library: Library, chat: ChatModel, read: int = ANSWER_PASSAGES, chars: int = ANSWER_CHARS,
-                 temperature: float = ANSWER_TEMPERATURE):
+                 temperature: float = ANSWER_TEMPERATURE, english_first: bool = True):
         """`read`: how many of the retrieved passages the model reads; `chars`: each one's focus budget
         (a shorter prompt, a sooner first token: README "Speed"); `temperature`: the sampling of the answer and
-        of the question's rewrite."""
+        of the question's rewrite; `english_first`: a Japanese question is answered in English, the papers'
+        words, then that answer is written in Japanese (the 1.5B model states the fact about twice as often in
+        English: README "How answering works")."""
         self.library = library
         self.retriever = Retriever(library, RetrievalOptions(read=read))
         self.chat = chat
-        self.read, self.chars, self.temperature = read, chars, temperature
+        self.read, self.chars, self.temperature, self.english_first = read, chars, temperature, english_first
 
     def search_query(self, question: str, history: list[tuple[str, str]]) -> str:
         """The question as retrieval wants it: a follow-up ("and its cost?") made to stand alone, and in
@@ -177,28 +184,36 @@ class Asker:
             answer.text = answer.text or REFUSAL[answer.lang]
             yield answer.text
         elif answer.error is None:
+            english_first = self.english_first and answer.lang == "ja"
+            lang = "en" if english_first else answer.lang  # the language the model answers in first
             try:
-                messages = answer_messages(answer.question if not history else answer.standalone,
-                                           answer.passages, answer.lang, history, focus_on=answer.standalone,
+                messages = answer_messages(answer.standalone if history or english_first else answer.question,
+                                           answer.passages, lang, history, focus_on=answer.standalone,
                                            limit=self.read, budget=self.chars,
                                            evidence=kept_evidence(answer, self.chars))
-                seen, slot = yield from self._streamed(answer, self._reply(messages, answer.lang), started)
+                seen, slot = yield from self._streamed(answer, self._reply(messages, lang), started, lang=lang)
                 if answer.text.strip() and not seen:  # only passage numbers ("[2]"): asked once more
                     bare, answer.text = answer.text, ""
-                    messages += [message("assistant", bare), message("user", SAY_IT[answer.lang])]
-                    seen, slot = yield from self._streamed(answer, self._reply(messages, answer.lang), started)
+                    messages += [message("assistant", bare), message("user", SAY_IT[lang])]
+                    seen, slot = yield from self._streamed(answer, self._reply(messages, lang), started, lang=lang)
                     if not seen:
                         answer.text = answer.text.strip() or bare
                         yield answer.text
                 if slot:  # "The DINO score is [3]": asked again, unable to write a bracket
-                    first, note = answer.text, ASKED_AGAIN[answer.lang].format(number=slot.group())
-                    again = self._reply(messages, answer.lang, brackets=False)
-                    if not (yield from self._streamed(answer, again, started, seen, note))[0]:
+                    first, note = answer.text, ASKED_AGAIN[lang].format(number=slot.group())
+                    again = self._reply(messages, lang, brackets=False)
+                    if not (yield from self._streamed(answer, again, started, seen, note, lang))[0]:
                         answer.text = first
                 if not answer.text.strip():
                     raise LLMUnavailable(f"The LLM ({self.chat.label}) returned no text; the prompt may not fit its "
                                          "context window (PAPERS_LLM_CONTEXT), see its log (`papers llm status`).")
                 answer.refused = is_refusal(answer.text)
+                if english_first:
+                    direct = answer_messages(answer.question if not history else answer.standalone,
+                                             answer.passages, "ja", history, focus_on=answer.standalone,
+                                             limit=self.read, budget=self.chars,
+                                             evidence=kept_evidence(answer, self.chars))
+                    yield from self._in_japanese(answer, messages, direct)
                 answer.unsupported = unsupported_numbers(answer.text, answer.passages,
                                                          f"{answer.question}\n{answer.standalone}")
             except LLMUnavailable as exc:
@@ -206,6 +221,34 @@ class Asker:
         answer.timings["total_s"] = time.perf_counter() - started
         answer.citations = as_printed(citations_for("" if answer.refused else answer.text, answer.standalone,
                                                     answer.passages, papers), self.library.pages)
+
+    def _in_japanese(self, answer: Answer, messages: list, direct: list) -> Iterator[str]:
+        """The English answer written again in Japanese below it, in the same conversation (its passages are
+        computed already), streamed; a sentence written again is left out (repeats.py). A reply that starts by
+        copying the English (the 0.5B model does) is stopped there, and the answer is translated alone instead,
+        or at last asked in Japanese directly (`direct`: the question's own prompt)."""
+        english = answer.text.rstrip()
+        attempts = ([*messages, message("assistant", english), message("user", IN_JAPANESE)],
+                    [message("user", TRANSLATE_ANSWER.format(answer=english))], direct)
+        yield JAPANESE_HEADING
+        for attempt in attempts:
+            reply = self._reply(attempt, "ja")
+            guard, sent = RepeatGuard(), 0
+            for shown in guard.shown(reply):
+                if not sent and len(shown) < COPY_CHARS and not guard.repeated:
+                    continue  # held until it shows whether it copies the English
+                if not sent and attempt is not direct and _copies(shown, english):
+                    getattr(reply, "close", lambda: None)()
+                    break
+                answer.text = english + JAPANESE_HEADING + guard.text
+                if len(shown) > sent:
+                    yield shown[sent:]
+                    sent = len(shown)
+            else:
+                if not sent and guard.text:  # shorter than the held length
+                    answer.text = english + JAPANESE_HEADING + guard.text
+                    yield guard.text
+                return
 
     def _unstated(self, answer: Answer) -> bool:
         """Whether the model, shown the evidence quotes, says they do not answer a question that names something
@@ -226,18 +269,19 @@ class Asker:
         return True
 
     def _streamed(self, answer: Answer, deltas: Iterator[str], started: float, seen: str = "",
-                  note: str = "") -> Generator[str, None, tuple[str, re.Match[str] | None]]:
+                  note: str = "", lang: str = "en") -> Generator[str, None, tuple[str, re.Match[str] | None]]:
         """The reply into `answer.text`, shown (and the first token timed) once it says more than passage
         numbers; returns what of it was shown (nothing for a reply of only "[2]", asked again) and the passage
         number it wrote where the value belongs, if any (qa/answer/slots.py): the reply ends there, and a
         passage number is shown only once the words after it say it is no such slot. `seen`, `note`: a reply
         asked again after one ended at a slot carries on after what the reader saw of that one, `seen`, while it
         starts the same way (greedy, it does unless a bracket came before the slot), or is shown whole after
-        `note`. A sentence the reply writes again is left out, and a second in a row ends it (repeats.py)."""
+        `note`. A sentence the reply writes again is left out, and a second in a row ends it (repeats.py).
+        `lang`: the reply's language."""
         guard, sent, slot, showable = RepeatGuard(), 0, None, ""
         for showable in guard.shown(deltas):
             answer.text = guard.text
-            if self.chat.bans_tokens and (slot := value_slot(showable, len(answer.passages), answer.lang)):
+            if self.chat.bans_tokens and (slot := value_slot(showable, len(answer.passages), lang)):
                 answer.text = showable = showable[:slot.end()]
                 getattr(deltas, "close", lambda: None)()
                 break
@@ -273,6 +317,13 @@ class Asker:
             return self.library.parsed(paper_id)
         except StateError:
             return None  # quotes then fall back to the passage's first page
+
+
+def _copies(reply: str, english: str) -> bool:
+    """The reply repeats the English answer's words instead of writing Japanese: no kana or kanji in its start,
+    which the English holds (passage numbers and punctuation aside)."""
+    start = _NOT_WORDS.sub("", reply)[:COPY_CHARS // 2]
+    return bool(start) and not _JAPANESE.search(reply) and start in _NOT_WORDS.sub("", english)
 
 
 def says_something(text: str) -> bool:

@@ -76,6 +76,14 @@ Question: {question}
 Do the quotes state the answer to exactly this question, for the same model, size, benchmark and setting it names? \
 Reply with one word: YES or NO."""
 
+IN_JAPANESE = ("Now write the same answer in Japanese. Keep the numbers, names, English technical terms and [n] "
+               "citations exactly as written.")  # in English: asked in Japanese, the 1.5B copied the request
+TRANSLATE_ANSWER = """Translate this answer about a research paper into Japanese. Keep the numbers, names, English \
+technical terms and [n] citations exactly as written. Reply with the Japanese translation only.
+
+{answer}"""  # when the reply to IN_JAPANESE copies the English
+JAPANESE_HEADING = "\n\n— 日本語 —\n"  # between the English answer and its Japanese
+
 NOT_STATED = {  # the check said no: the papers' closest sentences are the evidence quotes shown above the answer
     "en": "The passages found do not state this for {names}; the closest ones are quoted above.",
     "ja": "見つかった箇所では {names} について述べられていません。最も近い箇所を上に引用しています。",

@@ -55,6 +55,7 @@ class LLMConfig:
     answer_passages: int = ANSWER_PASSAGES  # the top retrieved passages an answer prompt holds
     answer_chars: int = ANSWER_CHARS  # each one's focus: prompt tokens are the first token's wait
     answer_temperature: float = ANSWER_TEMPERATURE
+    answer_english_first: bool = True  # a Japanese question answered in English, then in Japanese (qa/answer/chain.py)
 
     def __post_init__(self) -> None:
         for name, value, least in (("PAPERS_LLM_MAX_TOKENS", self.max_tokens, 1),
