@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 from index.library import Library
@@ -186,11 +186,14 @@ class Asker:
         elif answer.error is None:
             english_first = self.english_first and answer.lang == "ja"
             lang = "en" if english_first else answer.lang  # the language the model answers in first
+            asked = answer.standalone if history else answer.question
+
+            def prompt(question: str, lang: str) -> list:
+                return answer_messages(question, answer.passages, lang, history, focus_on=answer.standalone,
+                                       limit=self.read, budget=self.chars, evidence=kept_evidence(answer, self.chars))
+
             try:
-                messages = answer_messages(answer.standalone if history or english_first else answer.question,
-                                           answer.passages, lang, history, focus_on=answer.standalone,
-                                           limit=self.read, budget=self.chars,
-                                           evidence=kept_evidence(answer, self.chars))
+                messages = prompt(answer.standalone if english_first else asked, lang)
                 seen, slot = yield from self._streamed(answer, self._reply(messages, lang), started, lang=lang)
                 if answer.text.strip() and not seen:  # only passage numbers ("[2]"): asked once more
                     bare, answer.text = answer.text, ""
@@ -209,11 +212,7 @@ class Asker:
                                          "context window (PAPERS_LLM_CONTEXT), see its log (`papers llm status`).")
                 answer.refused = is_refusal(answer.text)
                 if english_first:
-                    direct = answer_messages(answer.question if not history else answer.standalone,
-                                             answer.passages, "ja", history, focus_on=answer.standalone,
-                                             limit=self.read, budget=self.chars,
-                                             evidence=kept_evidence(answer, self.chars))
-                    yield from self._in_japanese(answer, messages, direct)
+                    yield from self._in_japanese(answer, messages, lambda: prompt(asked, "ja"))
                 answer.unsupported = unsupported_numbers(answer.text, answer.passages,
                                                          f"{answer.question}\n{answer.standalone}")
             except LLMUnavailable as exc:
@@ -222,17 +221,17 @@ class Asker:
         answer.citations = as_printed(citations_for("" if answer.refused else answer.text, answer.standalone,
                                                     answer.passages, papers), self.library.pages)
 
-    def _in_japanese(self, answer: Answer, messages: list, direct: list) -> Iterator[str]:
+    def _in_japanese(self, answer: Answer, messages: list, direct: Callable[[], list]) -> Iterator[str]:
         """The English answer written again in Japanese below it, in the same conversation (its passages are
         computed already), streamed; a sentence written again is left out (repeats.py). A reply that starts by
         copying the English (the 0.5B model does) is stopped there, and the answer is translated alone instead,
         or at last asked in Japanese directly (`direct`: the question's own prompt)."""
         english = answer.text.rstrip()
-        attempts = ([*messages, message("assistant", english), message("user", IN_JAPANESE)],
-                    [message("user", TRANSLATE_ANSWER.format(answer=english))], direct)
+        attempts = (lambda: [*messages, message("assistant", english), message("user", IN_JAPANESE)],
+                    lambda: [message("user", TRANSLATE_ANSWER.format(answer=english))], direct)
         yield JAPANESE_HEADING
         for attempt in attempts:
-            reply = self._reply(attempt, "ja")
+            reply = self._reply(attempt(), "ja")
             guard, sent = RepeatGuard(), 0
             for shown in guard.shown(reply):
                 if not sent and len(shown) < COPY_CHARS and not guard.repeated:
