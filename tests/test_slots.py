@@ -8,6 +8,11 @@ from qa.answer.slots import value_slot
 SLOTS = [  # (reply, language, the number found): bench/results/answer-fresh-56-ctx700.json, answer-80-53.json
     ("In ConsisLoRA's comparison, B-LoRA is best by DINO score. The DINO score is [3].", "en", "[3]"),
     ("The number of unique theorem statements kept as RL training prompts is [3] (Table 3).", "en", "[3]"),
+    ("The speedup when the constraint is removed is [2] from Table 2, which shows 4.40x.", "en", "[2]"),
+    ("The ratio was changed from 7:3:10 to [2] by reducing text-to-image data.", "en", "[2]"),
+    ("It improves the correlation from approximately 0.9x to [3].", "en", "[3]"),
+    ("The FLOPs are approximately [2] at a generation length of 64K tokens.", "en", "[2]"),
+    ("Additional training was conducted for [3] steps.", "en", "[3]"),
     ("shared expert を 1・2・4 個にした場合の Pile loss は [3] で、比率を [5] に決めました。", "ja", "[3]"),
     ("画像をそれぞれ [2]×[3] 像素に前処理しています。", "ja", "[2]×[3]"),
     ("最も粗い設定と細かい設定で LM loss に [2] レベルの差が出ました。", "ja", "[2]"),
@@ -18,6 +23,9 @@ SLOTS = [  # (reply, language, the number found): bench/results/answer-fresh-56-
 NO_SLOTS = [  # a citation after the value, or pointing at its passage once the answer is given
     ("DeepSeek-V2 stores parameters in FP8 [1] and quantizes the KV cache to 6 bits [3].", "en"),
     ("It covers 143 pairs across diverse categories. This is [1].", "en"),
+    ("The score is [2] 79.2 on MMBench.", "en"),
+    ("It is trained for 1000 steps [2] with a batch size of 9216 [3].", "en"),
+    ("The method is described in [1] and uses speaker cluster merging.", "en"),
     ("The gating is low-rank, alleviating the Attention Sink [79]. It is discussed in §5.2.", "en"),
     ("Janus-Pro-7BのMMBenchスコアは79.2です。これは[1]で説明されています。", "ja"),
     ("平均出力トークン数は [3] 行に記載されています。これは 4488.5 個です。", "ja"),
@@ -41,3 +49,4 @@ def test_a_citation_beside_its_value_is_no_slot(reply, lang):
 def test_a_number_still_arriving_is_not_judged_yet():
     assert value_slot("The DINO score is [3]", 5, "en") is None  # "[3] and [4] agree ..." may follow
     assert value_slot("Pile loss は [3]", 5, "ja") is None
+    assert value_slot("The speedup is [2] f", 5, "en") is None  # "from Table 2" or "for ..." may follow
