@@ -104,7 +104,8 @@ class Quantities:
     def unsupported(self, claim: str) -> list[str]:
         """The numbers of `claim` the source does not state with that unit, in order ("200MB", "8")."""
         text = unicodedata.normalize("NFKC", claim)
-        missing = [m.group(0).strip() for m in _QUANTITY.finditer(text)
+        missing = [m.group(0).strip() if _unit_kind(m.group(2)) != BARE else m.group(1)  # "0.2", not "0.2 and"
+                   for m in _QUANTITY.finditer(text)
                    if not self.supports(m.group(1).replace(",", ""), _unit_kind(m.group(2)))]
         return list(dict.fromkeys(missing))
 

@@ -211,11 +211,28 @@ def test_a_setting_no_quote_holds_is_checked_by_the_model_before_it_answers(libr
     assert "exactly this question" in prompt_text(fake.calls[0]) and fake.limits[0][0] == 3
     assert all(e.quote in prompt_text(fake.calls[0]) for e in answer.evidence)
     assert answer.text.startswith("The passages found do not state this for “10M”") and answer.evidence
-    fake = FakeChatModel(["YES", "BeeNet counts up to 40 bees per frame [1]."])
+    fake = FakeChatModel(["YES", "BeeNet counts bees with a 2M-parameter network [1]."])  # a number its passage holds
     answer = Asker(library, fake).ask(question).consume()
-    assert not answer.refused and answer.text == "BeeNet counts up to 40 bees per frame [1]." and len(fake.calls) == 2
+    assert not answer.refused and answer.text == "BeeNet counts bees with a 2M-parameter network [1]." \
+        and len(fake.calls) == 2
     fake = FakeChatModel(["BeeNet fails at night because the infrared camera saturates [1]."])
     assert not Asker(library, fake).ask("Why does BeeNet fail at night?").consume().unquoted  # no check asked
+
+
+def test_a_value_no_passage_states_is_said_to_be_not_found(library):
+    """Asked a quantity its passages do not give, the small model writes one of its own ("30,624 parameters"):
+    when none of the answer's numbers is in a passage, the answer says below it that the papers may not give it."""
+    question = "How large are the crops BeeNet detects bees in?"
+    invented = Asker(library, FakeChatModel(["BeeNet detects bees in 96x96 crops [1]."])).ask(question).consume()
+    assert invented.refused and invented.text.startswith("BeeNet detects bees in 96x96 crops [1].")
+    assert "Not found in the papers: no passage states 96x" in invented.text
+    found = Asker(library, FakeChatModel(["BeeNet detects bees in 64x64 crops [1]."])).ask(question).consume()
+    assert not found.refused and found.text == "BeeNet detects bees in 64x64 crops [1]."
+    why = Asker(library, FakeChatModel(["BeeNet fails after 7 pm because the camera saturates [1]."]))
+    assert not why.ask("Why does BeeNet fail at night?").consume().refused  # no number asked for
+    fake = FakeChatModel(["How large are the crops BeeNet detects bees in?", "BeeNet uses 96x96 crops [1]."])
+    japanese = Asker(library, fake).ask("BeeNetは何ピクセルの画像で蜂を検出しますか？").consume()
+    assert japanese.refused and "論文には見つかりません" in japanese.text and len(fake.calls) == 2  # not rendered
 
 
 def test_what_the_paper_asked_about_does_not_mention_is_declined(library):

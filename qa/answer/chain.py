@@ -21,13 +21,14 @@ from ingest.text import language_of
 from ..llm.chat import ChatModel, LLMUnavailable, message
 from ..llm.config import ANSWER_CHARS, ANSWER_PASSAGES, ANSWER_TEMPERATURE
 from ..retrieval.search import RetrievalOptions, Retriever, short_name
-from .citations import Citation, as_printed, citations_for, unsupported_numbers
-from .evidence import select_evidence
+from .citations import Citation, as_printed, citations_for, invented_values, unsupported_numbers
+from .evidence import asks_quantity, select_evidence
 from .names import unknown_names
 from .prompts import (
     ASKED_AGAIN,
     IN_JAPANESE,
     JAPANESE_HEADING,
+    NO_SUCH_VALUE,
     NOT_MENTIONED,
     NOT_MENTIONED_IN,
     NOT_STATED,
@@ -211,10 +212,16 @@ class Asker:
                     raise LLMUnavailable(f"The LLM ({self.chat.label}) returned no text; the prompt may not fit its "
                                          "context window (PAPERS_LLM_CONTEXT), see its log (`papers llm status`).")
                 answer.refused = is_refusal(answer.text)
-                if english_first:
+                asked_words = f"{answer.question}\n{answer.standalone}"
+                if not answer.refused and asks_quantity(answer.question, answer.standalone) and \
+                        (invented := invented_values(answer.text, answer.passages, asked_words)):
+                    answer.refused = True  # the value is the model's own: said so below it, not rendered again
+                    note = NO_SUCH_VALUE[answer.lang].format(numbers=", ".join(invented))
+                    answer.text += note
+                    yield note
+                elif english_first:
                     yield from self._in_japanese(answer, messages, lambda: prompt(asked, "ja"))
-                answer.unsupported = unsupported_numbers(answer.text, answer.passages,
-                                                         f"{answer.question}\n{answer.standalone}")
+                answer.unsupported = unsupported_numbers(answer.text, answer.passages, asked_words)
             except LLMUnavailable as exc:
                 answer.error = _with_passages(exc)
         answer.timings["total_s"] = time.perf_counter() - started

@@ -71,8 +71,21 @@ def unsupported_numbers(answer: str, passages: list[Passage], question: str = ""
     tokens", repeated by the answer) and numbers that point into the papers ("Table 3", 「第1行」) are no claims."""
     known = Quantities("\n".join([question] + [p.text for p in passages]))
     cited = {int(n) for n in _CITATION.findall(answer)}
-    claims = _POINTER.sub(" ", _CITATION.sub(" ", answer))
-    return [n for n in known.unsupported(claims) if not (n.isdigit() and int(n) in cited)]
+    return [n for n in known.unsupported(_claims(answer)) if not (n.isdigit() and int(n) in cited)]
+
+
+def invented_values(answer: str, passages: list[Passage], question: str = "") -> list[str]:
+    """The answer's numbers when no passage states any of them (the question's own aside): every value it gives
+    is then the model's ("30,624 parameters" for a model size its paper never gives). Empty when it gives none,
+    or when a passage states one."""
+    given = Quantities(question).unsupported(_claims(answer))
+    unsupported = unsupported_numbers(answer, passages, question)
+    return unsupported if given and set(given) <= set(unsupported) else []
+
+
+def _claims(answer: str) -> str:
+    """The answer without its passage numbers and the numbers that point into the papers."""
+    return _POINTER.sub(" ", _CITATION.sub(" ", answer))
 
 
 def cited_numbers(answer: str, count: int) -> list[int]:

@@ -52,6 +52,11 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"(?<![\w\-.\[])\d[\w.,]*")  # a number of its own: not the 3 of "DeepSeek-V3", nor "[50]"
 
 
+def asks_quantity(*queries: str) -> bool:
+    """Whether a wording of the question asks for a number ("how many", "what rate", 「いくつ」)."""
+    return any(_QUANTITY.search(q) for q in queries)
+
+
 @dataclass
 class EvidenceSentence:
     sentence: str  # verbatim from the passage (a table row: its cells' words, as the page prints them)
@@ -184,7 +189,7 @@ def select_evidence(question: str, passages: list[Passage], embedder: Embedder, 
         if held:
             rankings.append(sorted(held, key=lambda u: (-unit_lexical[u], pool[u].rank)))
             weights.append(1.0)
-    quantity = any(_QUANTITY.search(q) for q in queries)
+    quantity = asks_quantity(*queries)
     beside = [_beside_number(text[u], asked, weight) for u in everything] if quantity else []
     if any(beside):  # the candidates that give a number beside the asked terms
         rankings.append(sorted((u for u in everything if beside[u]), key=lambda u: (-beside[u], pool[u].rank)))

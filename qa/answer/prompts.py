@@ -89,6 +89,13 @@ NOT_STATED = {  # the check said no: the papers' closest sentences are the evide
     "ja": "見つかった箇所では {names} について述べられていません。最も近い箇所を上に引用しています。",
 }
 
+NO_SUCH_VALUE = {  # after an answer to "how many ..." none of whose numbers a passage states (chain.py)
+    "en": "\n\nNot found in the papers: no passage states {numbers}; the papers may not give this value (the "
+          "closest sentences are quoted above).",
+    "ja": "\n\n論文には見つかりません: {numbers} はどの箇所にも書かれておらず、論文にはこの値の記載がない可能性があり"
+          "ます（最も近い箇所を上に引用しています）。",
+}
+
 ASKED_AGAIN = {  # before a reply asked again that does not carry on from what the reader saw (chain.py, slots.py)
     "en": "\n\n(asked again: the passage number {number} stood where the value belongs)\n\n",
     "ja": "\n\n（値の代わりにパッセージ番号 {number} が書かれたため、答え直します）\n\n",
