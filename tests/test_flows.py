@@ -235,6 +235,22 @@ def test_a_value_no_passage_states_is_said_to_be_not_found(library):
     assert japanese.refused and "論文には見つかりません" in japanese.text and len(fake.calls) == 2  # not rendered
 
 
+def test_a_reply_declining_beside_strong_evidence_is_asked_again_from_the_quotes(library):
+    """The 1.5B declined by itself only answerable questions on the bench sets, with the answering sentence quoted
+    first: asked once more from the quotes alone, it answers (qs-029)."""
+    declining = "The papers do not state why BeeNet fails at night."
+    fake = FakeChatModel([declining, "BeeNet fails at night because the infrared camera saturates [1]."])
+    stream = Asker(library, fake).ask("Why does BeeNet fail at night?")
+    shown = "".join(stream)
+    answer = stream.answer
+    assert not answer.refused and answer.text == "BeeNet fails at night because the infrared camera saturates [1]."
+    assert shown.startswith(declining) and "asked again from the quotes above" in shown and shown.endswith(answer.text)
+    again = prompt_text(fake.calls[1])
+    assert again.startswith("Quotes from research papers") and answer.evidence[0].quote in again
+    fake = FakeChatModel([declining, "The quotes do not state it."])
+    assert Asker(library, fake).ask("Why does BeeNet fail at night?").consume().refused  # declined twice
+
+
 def test_what_the_paper_asked_about_does_not_mention_is_declined(library):
     """BeeNet's paper never mentions GPU hours: asked, the model would pick a number from a neighbouring
     sentence. A name only the other paper holds makes the question about that paper too."""

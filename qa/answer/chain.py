@@ -26,6 +26,8 @@ from .evidence import asks_quantity, select_evidence
 from .names import unknown_names
 from .prompts import (
     ASKED_AGAIN,
+    ASKED_FROM_QUOTES,
+    FROM_QUOTES,
     IN_JAPANESE,
     JAPANESE_HEADING,
     NO_SUCH_VALUE,
@@ -194,7 +196,8 @@ class Asker:
                                        limit=self.read, budget=self.chars, evidence=kept_evidence(answer, self.chars))
 
             try:
-                messages = prompt(answer.standalone if english_first else asked, lang)
+                first_question = answer.standalone if english_first else asked
+                messages = prompt(first_question, lang)
                 seen, slot = yield from self._streamed(answer, self._reply(messages, lang), started, lang=lang)
                 if answer.text.strip() and not seen:  # only passage numbers ("[2]"): asked once more
                     bare, answer.text = answer.text, ""
@@ -211,6 +214,8 @@ class Asker:
                 if not answer.text.strip():
                     raise LLMUnavailable(f"The LLM ({self.chat.label}) returned no text; the prompt may not fit its "
                                          "context window (PAPERS_LLM_CONTEXT), see its log (`papers llm status`).")
+                if lang == "en" and is_refusal(answer.text) and answer.evidence and not answer.evidence_weak:
+                    messages = yield from self._from_quotes(answer, first_question, started)
                 answer.refused = is_refusal(answer.text)
                 asked_words = f"{answer.question}\n{answer.standalone}"
                 if not answer.refused and asks_quantity(answer.question, answer.standalone) and \
@@ -227,6 +232,20 @@ class Asker:
         answer.timings["total_s"] = time.perf_counter() - started
         answer.citations = as_printed(citations_for("" if answer.refused else answer.text, answer.standalone,
                                                     answer.passages, papers), self.library.pages)
+
+    def _from_quotes(self, answer: Answer, question: str, started: float) -> Generator[str, None, list]:
+        """A reply that declines although strong evidence quotes are shown above it, asked once more from those
+        quotes alone: the 1.5B declined by itself only answerable questions on the bench sets, each time with the
+        answering sentence as the first quote (qs-029's "stop-thinking instruction"). The reply is `answer.text`
+        (the declining one if it says nothing); returns its conversation."""
+        declined = answer.text
+        quotes = "\n".join(f"[{e.number}] {e.quote}" for e in answer.evidence)
+        messages = [message("user", FROM_QUOTES.format(quotes=quotes, question=question))]
+        yield ASKED_FROM_QUOTES
+        answer.text = ""
+        yield from self._streamed(answer, self._reply(messages, "en"), started)
+        answer.text = answer.text.strip() or declined
+        return messages
 
     def _in_japanese(self, answer: Answer, messages: list, direct: Callable[[], list]) -> Iterator[str]:
         """The English answer written again in Japanese below it, in the same conversation (its passages are

@@ -76,6 +76,15 @@ Question: {question}
 Do the quotes state the answer to exactly this question, for the same model, size, benchmark and setting it names? \
 Reply with one word: YES or NO."""
 
+FROM_QUOTES = """Quotes from research papers:
+{quotes}
+
+Question: {question}
+
+Answer the question in one or two sentences, copying the quotes' words, numbers and names exactly, and cite the \
+quote you use as [n]."""
+ASKED_FROM_QUOTES = "\n\n(asked again from the quotes above, which share the question's terms:)\n\n"
+
 IN_JAPANESE = ("Now write the same answer in Japanese. Keep the numbers, names, English technical terms and [n] "
                "citations exactly as written.")  # in English: asked in Japanese, the 1.5B copied the request
 TRANSLATE_ANSWER = """Translate this answer about a research paper into Japanese. Keep the numbers, names, English \
@@ -220,7 +229,7 @@ def search_query_messages(question: str, history: list[tuple[str, str]]) -> list
 
 
 # "does not state" said of the papers; "they do not provide consistent subjects" is an answer about models
-_REFUSAL = re.compile(r"\b(papers?|passages?|context|texts?|documents?|sources?|library|excerpts?)\b[^.]{0,40}?"
+_REFUSAL = re.compile(r"\b(papers?|passages?|context|texts?|documents?|sources?|library|excerpts?|quotes?)\b[^.]{0,40}?"
                       r"\b(do|does) not (state|contain|mention|say|provide|answer)|not (stated|mentioned|provided)|"
                       r"no (information|mention)|"
                       r"見つかりません|記載されていません|述べられていません|言及されていません", re.I)
