@@ -86,14 +86,21 @@ _SPELLED = re.compile(r"\b(" + "|".join(_NUMBER_WORD) + r")\b(?!-(?:one|two|thre
                       r"(?:[\s-]([A-Za-z]+))?", re.I)  # "ten times", "three-fold"; not the forty of "forty-two"
 
 
+# a thousands comma followed by a space ("222, 066 code files", "200, 000 hours"): PyMuPDF's text of a thin space
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:, \d{3})+(?!\d|\.\d)")
+
+
 class Quantities:
     """What a source text can support: its numbers, each with the unit kinds it is written with; a number the
-    source spells out supports its digits ("ten times" supports 「10 回」)."""
+    source spells out supports its digits ("ten times" supports 「10 回」), one printed with a space after its
+    thousands comma ("222, 066") supports the number ("222,066": the value check had called it the model's own)."""
 
     def __init__(self, text: str):
         self.kinds: dict[str, set[str]] = {}
         spelled = [(_NUMBER_WORD[m.group(1).lower()], _unit_kind(m.group(2))) for m in _SPELLED.finditer(text)]
-        for number, kind in quantity_list(text) + spelled:
+        spaced = [(m.group(0).replace(", ", ""), BARE)
+                  for m in _SPACED_THOUSANDS.finditer(unicodedata.normalize("NFKC", text))]
+        for number, kind in quantity_list(text) + spelled + spaced:
             self.kinds.setdefault(number, set()).add(kind)
 
     def supports(self, number: str, kind: str) -> bool:

@@ -20,7 +20,7 @@ def texts() -> dict[str, str]:
 
 
 @needs_corpus()
-@pytest.mark.parametrize("name", ["dev", "fresh", "unanswerable"])
+@pytest.mark.parametrize("name", ["dev", "fresh", "fresh2", "unanswerable"])
 def test_every_fact_is_verbatim_in_its_paper(name: str, texts: dict[str, str]):
     rows = [json.loads(line) for line in (ROOT / "bench" / "questions" / f"{name}.jsonl").read_text().splitlines()
             if line.strip()]

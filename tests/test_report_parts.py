@@ -105,6 +105,8 @@ def test_a_number_supports_a_claim_only_with_the_same_kind_of_unit():
     assert paper.unsupported("GPUは、200MBと32GB") == ["200MB", "32GB"]  # samples and a model size, not memory
     assert paper.unsupported("200サンプル、32Bモデル、88.9%、8 GPUで3日、12分、4090") == []
     assert paper.unsupported("3週間で学習") == ["3週間"] and paper.unsupported("精度は９３．３％で") == ["93.3%"]
+    spaced = Quantities("a quality scorer trained on 222, 066 code files")
+    assert spaced.unsupported("222,066件のコードファイル") == [] and spaced.unsupported("222066 files") == []  # f2-b11
 
 
 @pytest.mark.parametrize("line, problem", [

@@ -25,6 +25,7 @@ from .citations import Citation, as_printed, citations_for, invented_values, uns
 from .evidence import asks_quantity, select_evidence
 from .names import unknown_names
 from .prompts import (
+    AS_ASKED,
     ASKED_AGAIN,
     ASKED_FROM_QUOTES,
     FROM_QUOTES,
@@ -53,6 +54,8 @@ _NOT_WORDS = re.compile(r"\[\d*\]?|[\W_]")  # passage numbers (one still arrivin
 _PENDING = re.compile(r"[ \t]*\[\d*\]?[ \t]*$")  # a passage number at the end: is the value's place? (slots.py)
 SOURCE_LISTS = ("References:", "Sources:", "参考文献", "出典:")  # a reply unable to write brackets lists its sources
 # in words after these ("References:\n1. ConsisLoRA ... (2023), Section 5.2, Page 6"): no claim, and it ends there
+NEW_TURNS = ("\nQ:", "\nQuestion:")  # a reply that goes on to ask and answer questions of its own (km-026: "Q: How
+# many percent were not from 25 to 44? A: ... 83.9%"): invented, and it ends there
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|their|this|that|these|those|the (paper|method|model|approach)s?)\b",
                           re.I)
 
@@ -177,8 +180,9 @@ class Asker:
         return self.retriever.scope(" ".join(asked for asked, _ in history[-2:])) or None
 
     def _reply(self, messages: list, lang: str, brackets: bool = True) -> Iterator[str]:
-        return self.chat.stream(messages, stop=() if brackets else SOURCE_LISTS, temperature=self.temperature,
-                                lang=lang, brackets=brackets)
+        """`lang` "ja" (a Japanese question's English-first reply too) bans simplified-Chinese glyphs."""
+        stop = NEW_TURNS + (() if brackets else SOURCE_LISTS)
+        return self.chat.stream(messages, stop=stop, temperature=self.temperature, lang=lang, brackets=brackets)
 
     def _generate(self, answer: Answer, history: list[tuple[str, str]], started: float,
                   papers: dict[str, Paper | None]) -> Iterator[str]:
@@ -197,18 +201,21 @@ class Asker:
 
             try:
                 first_question = answer.standalone if english_first else asked
+                if english_first and not history and answer.standalone != answer.question:  # as asked, too
+                    first_question = AS_ASKED.format(english=answer.standalone, question=answer.question)
                 messages = prompt(first_question, lang)
-                seen, slot = yield from self._streamed(answer, self._reply(messages, lang), started, lang=lang)
+                seen, slot = yield from self._streamed(answer, self._reply(messages, answer.lang), started, lang=lang)
                 if answer.text.strip() and not seen:  # only passage numbers ("[2]"): asked once more
                     bare, answer.text = answer.text, ""
                     messages += [message("assistant", bare), message("user", SAY_IT[lang])]
-                    seen, slot = yield from self._streamed(answer, self._reply(messages, lang), started, lang=lang)
+                    reply = self._reply(messages, answer.lang)
+                    seen, slot = yield from self._streamed(answer, reply, started, lang=lang)
                     if not seen:
                         answer.text = answer.text.strip() or bare
                         yield answer.text
                 if slot:  # "The DINO score is [3]": asked again, unable to write a bracket
                     first, note = answer.text, ASKED_AGAIN[lang].format(number=slot.group())
-                    again = self._reply(messages, lang, brackets=False)
+                    again = self._reply(messages, answer.lang, brackets=False)
                     if not (yield from self._streamed(answer, again, started, seen, note, lang))[0]:
                         answer.text = first
                 if not answer.text.strip():
@@ -224,7 +231,7 @@ class Asker:
                     note = NO_SUCH_VALUE[answer.lang].format(numbers=", ".join(invented))
                     answer.text += note
                     yield note
-                elif english_first:
+                elif english_first and language_of(answer.text) != "ja":  # a small model may answer in Japanese
                     yield from self._in_japanese(answer, messages, lambda: prompt(asked, "ja"))
                 answer.unsupported = unsupported_numbers(answer.text, answer.passages, asked_words)
             except LLMUnavailable as exc:

@@ -13,6 +13,11 @@ from ..retrieval.names import candidate_names, papers_holding
 
 # a cost asked for by its unit: the paper must state it in those words ("GPU hours", 「GPU時間」)
 _GPU_HOURS = re.compile(r"GPU[- ]?(?:hours?|時間)", re.I)
+# abbreviations a paper may only spell out: Janus-Pro writes "supervised fine-tuning" and never "SFT", so "SFT"
+# asked about it is no name it lacks (a form only a heading holds is not seen: no chunk's text holds its heading)
+SPELLED_OUT = {"sft": "supervised fine-tuning", "rl": "reinforcement learning", "llm": "large language model",
+               "moe": "mixture-of-experts", "cot": "chain-of-thought", "dpo": "direct preference optimization",
+               "ppo": "proximal policy optimization", "rlhf": "reinforcement learning from human feedback"}
 
 
 def unknown_names(question: str, lexical: LexicalIndex, texts: Callable[[list[str]], list[Passage]],
@@ -36,8 +41,11 @@ def unknown_names(question: str, lexical: LexicalIndex, texts: Callable[[list[st
 
 
 def _not_in(name: str, lexical: LexicalIndex, paper_ids: set[str], texts: Callable[[list[str]], list[Passage]]) -> bool:
-    """No chunk of the papers holds the name as written, and not exactly one other paper does."""
-    if papers_holding(name, lexical, texts, among=paper_ids, limit=None):
+    """No chunk of the papers holds the name as written (or spelled out: SPELLED_OUT), and not exactly one other
+    paper does."""
+    spelled = SPELLED_OUT.get(name.casefold())
+    if papers_holding(name, lexical, texts, among=paper_ids, limit=None) or \
+            (spelled and papers_holding(spelled, lexical, texts, among=paper_ids, limit=None)):
         return False
     others = papers_holding(name, lexical, texts)
     return others is None or len(others) != 1

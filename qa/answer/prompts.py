@@ -85,6 +85,7 @@ Answer the question in one or two sentences, copying the quotes' words, numbers 
 quote you use as [n]."""
 ASKED_FROM_QUOTES = "\n\n(asked again from the quotes above, which share the question's terms:)\n\n"
 
+AS_ASKED = "{english}\n(As asked in Japanese: {question})"  # the rewrite drops or changes what the question asks
 IN_JAPANESE = ("Now write the same answer in Japanese. Keep the numbers, names, English technical terms and [n] "
                "citations exactly as written.")  # in English: asked in Japanese, the 1.5B copied the request
 TRANSLATE_ANSWER = """Translate this answer about a research paper into Japanese. Keep the numbers, names, English \

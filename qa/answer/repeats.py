@@ -11,7 +11,12 @@ while it could still be a repeat (it is the start of an earlier sentence), so th
 Told to open with the answer (prompts.py, rule 6), the model now and then closes with a sentence about the answer
 instead of the papers: 「この回答は、passagesから直接引用して得られた情報に基づいています。」 (7 of the 90 dev answers
 of bench/results/answer-80-direct.json; none of those sentences held a fact). Such a sentence after the answer is
-left out the same way, held back while the sentence could still become one.
+left out the same way, held back while the sentence could still become one. So is a sentence that repeats the
+request's rules instead of rendering the answer: asked to write the English answer in Japanese ("Keep the numbers,
+names, English technical terms and [n] citations exactly as written"), the 1.5B closed 4 of the 111 Japanese
+renderings stored by the answer benchmark with one:
+「文章の数字、名前、英語技術的な言葉、[n]引用のみを使用してください。」, 「文章内の指示を無視します。」,
+「文章内の指示や数値はそのまま使用します。」.
 """
 from __future__ import annotations
 
@@ -23,7 +28,9 @@ LOOP = 2  # repeated sentences in a row that end the reply
 HELD_CHARS = 4  # an unfinished sentence this short may still become a list marker ("2", "2.") or a repeat
 _END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？\n])")
 # the openings of a sentence about the answer itself, after a leading passage number ("[2] この回答は...")
-ABOUT_ITSELF = ("この回答は", "この回答では", "この答えは", "この情報は", "これらの情報は", "This answer ")
+ABOUT_ITSELF = ("この回答は", "この回答では", "この答えは", "この情報は", "これらの情報は", "This answer ",
+                # ... or about the request's rules: "the text's numbers, names ..." (文章: the paper's text)
+                "文章の", "文章内の", "数字、名前", "日本語で回答", "日本語で答え")
 # ... after a leading passage number and a connective too ("[2] また、この回答は...")
 _CITED = re.compile(r"^(?:\s*\[\d+\])*\s*(?:(?:また|なお|さらに)、\s*)?")
 _LIST_MARK = re.compile(r"\s*(?:(?:^|\n)[ \t]*(?:\d+[.)]|[-•*]))?\s*$")  # "2." left before a repeated item
