@@ -250,7 +250,7 @@ class Asker:
         messages = [message("user", FROM_QUOTES.format(quotes=quotes, question=question))]
         yield ASKED_FROM_QUOTES
         answer.text = ""
-        yield from self._streamed(answer, self._reply(messages, "en"), started)
+        yield from self._streamed(answer, self._reply(messages, answer.lang), started)
         answer.text = answer.text.strip() or declined
         return messages
 
