@@ -204,6 +204,21 @@ def test_an_abbreviation_the_paper_only_spells_out_is_no_missing_name(corpus_hom
     assert not answer.unmentioned and not answer.refused and fake.calls
 
 
+def test_an_abbreviation_spelled_out_only_in_a_heading_is_no_missing_name(tmp_path):
+    """DeepSeek-Coder-V2 spells SFT out only in its heading "3.5.1. Supervised Fine-Tuning", which no chunk's text
+    keeps: asked about its SFT, the question was declined as naming something the paper lacks."""
+    wasps = SyntheticPaper(arxiv_id="2406.00003", title="WaspNet: Spotting Wasps at the Hive", sections=[
+        ("1 Introduction", "Wasps raid beehives in late summer and beekeepers want early warnings. " * 12),
+        ("2 Supervised Fine-Tuning", "We tune WaspNet on 5,000 labelled wasp images for three epochs. " * 8)])
+    library = Library(make_config(tmp_path / "home").library)
+    library.ingest([make_paper_pdf(tmp_path / "wasps.pdf", wasps)])
+    fake = FakeChatModel(lambda messages: "WaspNet is tuned on 5,000 labelled wasp images [1].")
+    answer = Asker(library, fake).ask("How many images does WaspNet use for SFT?").consume()
+    assert not answer.unmentioned and not answer.refused and fake.calls
+    fake = FakeChatModel(lambda messages: "invented")
+    assert Asker(library, fake).ask("How many images does WaspNet use for DPO?").consume().unmentioned == ["DPO"]
+
+
 def test_a_name_no_paper_mentions_is_declined_without_asking_the_model(library):
     fake = FakeChatModel(lambda messages: "invented")
     answer = Asker(library, fake).ask("What accuracy does WaspFormer reach?").consume()

@@ -156,8 +156,10 @@ class Asker:
         records = [paper for paper in self.library.papers() if paper.paper_id in about]
         names = [short_name(paper.title) for paper in records]
         if answer.passages:
+            headings = [section.title for pid in about if (paper := papers.get(pid) or self._parsed(pid))
+                        for section in paper.sections]
             answer.unmentioned = unknown_names(asked, self.library.lexical(), self.library.store.get, about, names,
-                                               [author for paper in records for author in paper.authors])
+                                               [author for paper in records for author in paper.authors], headings)
         if answer.unmentioned:  # a sentence about another paper is no evidence for a name it does not mention
             answer.refused = True
             listed = ", ".join(f"“{n}”" for n in answer.unmentioned)
