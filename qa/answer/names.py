@@ -42,18 +42,19 @@ def unknown_names(question: str, lexical: LexicalIndex, texts: Callable[[list[st
             if not lexical.mentions(name) or (paper_ids and _not_in(name, lexical, set(paper_ids), texts))]
 
 
+def _forms(name: str) -> list[str]:
+    """The name, and its spelled-out form where it is a common abbreviation (SPELLED_OUT)."""
+    return [name] + ([SPELLED_OUT[name.casefold()]] if name.casefold() in SPELLED_OUT else [])
+
+
 def _held(name: str, line: str) -> bool:
-    """The line holds the name as a word of its own, or its spelled-out form (SPELLED_OUT)."""
-    return any(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", line, re.I)
-               for form in (name, SPELLED_OUT.get(name.casefold())) if form)
+    """The line holds the name, or its spelled-out form, as words of their own."""
+    return any(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", line, re.I) for form in _forms(name))
 
 
 def _not_in(name: str, lexical: LexicalIndex, paper_ids: set[str], texts: Callable[[list[str]], list[Passage]]) -> bool:
-    """No chunk of the papers holds the name as written (or spelled out: SPELLED_OUT), and not exactly one other
-    paper does."""
-    spelled = SPELLED_OUT.get(name.casefold())
-    if papers_holding(name, lexical, texts, among=paper_ids, limit=None) or \
-            (spelled and papers_holding(spelled, lexical, texts, among=paper_ids, limit=None)):
+    """No chunk of the papers holds the name as written (or spelled out), and not exactly one other paper does."""
+    if any(papers_holding(form, lexical, texts, among=paper_ids, limit=None) for form in _forms(name)):
         return False
     others = papers_holding(name, lexical, texts)
     return others is None or len(others) != 1
