@@ -129,8 +129,18 @@ def test_a_table_whose_model_names_start_with_digits_and_whose_group_labels_were
              "|SWE-bench Verified|49.2|72.5|34.4|55.6|56.0|\n")
     rows = _rows(table)
     assert rows[0] == "Software Engineering"
-    assert rows[1].startswith("SWE-bench Verified; Ope DeepSeek- R1: 49.2; n-Weights M Claude 4 Opus: 72.5")
+    # the group label over the model names, cut at the column lines, names each of its columns whole
+    assert rows[1].startswith("SWE-bench Verified; Open-Weights Models DeepSeek- R1: 49.2; "
+                              "Open-Weights Models Claude 4 Opus: 72.5")
     assert rows[1].endswith("Our MiniMax- M1-40k: 55.6; Models MiniMax- M1-80k: 56.0")
+    # a stacked header whose top line is such a label (Seed-Coder's LiveCodeBench columns); two names that begin
+    # alike stay two ("miniF2F-valid", "miniF2F-test")
+    live = ("|Model|Easy (82)|LiveCo<br>Medium (87)|deBench<br>Hard (57)|\n|---|---|---|---|\n"
+            "|Seed-Coder-8B-Reasoning|84.1|52.9|17.5|")
+    assert _rows(live) == ["Seed-Coder-8B-Reasoning; Easy (82): 84.1; LiveCodeBench Medium (87): 52.9; "
+                           "LiveCodeBench Hard (57): 17.5"]
+    mini = "|Model|miniF2F-valid<br>Pass@32|miniF2F-test<br>Pass@32|\n|---|---|---|\n|Prover|90.6%|88.9%|"
+    assert _rows(mini) == ["Prover; miniF2F-valid Pass@32: 90.6%; miniF2F-test Pass@32: 88.9%"]
     # a label row over the first rows is no header: the columns keep their names
     sized = "|Model|Size|HumanEval|MBPP|\n|---|---|---|---|\n|~8B Mod|els|||\n|Qwen2.5-Coder-7B|7B|72.0|79.4|"
     assert _rows(sized) == ["~8B Models", "Qwen2.5-Coder-7B; Size: 7B; HumanEval: 72.0; MBPP: 79.4"]

@@ -69,6 +69,38 @@ def _joined(cells: list[str]) -> str:
     return text.strip()
 
 
+def _continues(before: str, piece: str) -> bool:
+    """A label piece that goes on from the one in the column before: cut at the column line inside a word. Two
+    labels that begin alike are two names ("miniF2F-valid", "miniF2F-test"), not one cut in two."""
+    return bool(before) and bool(piece) and (before[-1].isalpha() or before[-1] == "-") and piece[0].islower() \
+        and before[:4] != piece[:4]
+
+
+def _group_labels(pieces: list[str]) -> list[str]:
+    """Each column's label when a label spanning columns was cut at their lines ("LiveCo", "deBench" ->
+    "LiveCodeBench" for both): the pieces that go on from the column before join it; a piece that starts a
+    word of its own ("Vision-La" after "nly Model") starts another label."""
+    runs: list[list[int]] = []
+    for i, piece in enumerate(pieces):
+        if runs and _continues(pieces[i - 1], piece):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return [_joined([pieces[j] for j in run]) if len(run) > 1 else pieces[run[0]] for run in runs for _ in run]
+
+
+def _header(cells: list[list[str]], grouped: bool) -> list[str]:
+    """The column names of a header row. Its first line is a row of group labels, whose pieces may have been cut
+    at the column lines, when its cells are stacked ("LiveCo<br>Medium (87)") or when a second header row
+    follows (`grouped`: "Ope", "n-Weights M", "odels" over the model names)."""
+    stacked = [len([p for p in parts if p]) > 1 for parts in cells]
+    if not grouped and not any(stacked):
+        return _flat(cells)
+    tops = [parts[0] if grouped or stack else "" for parts, stack in zip(cells, stacked)]
+    return [" ".join(filter(None, [label, *parts[1:]] if top else parts))
+            for top, label, parts in zip(tops, _group_labels(tops), cells)]
+
+
 def _stacked(cells: list[list[str]]) -> list[list[str]]:
     """A row whose cells hold n stacked parts each (or one), as n rows; one-part value cells go to the first."""
     n = max(len(parts) for parts in cells)
@@ -94,18 +126,21 @@ def table_lines(text: str) -> list[TableLine]:
     """The table's lines as the model reads them. The header row names every row's cells; in a table of numbers,
     a first body row without one (model names "Claude 4 Opus", "pass@1", "rating") is a second header row, joined
     to the first, and a row of labels spanning the columns ("Sof", "tware Engine", "ering") is read as the one label
-    it is ("Software Engineering"). Text that is not a markdown table comes back line by line, unchanged."""
+    it is ("Software Engineering"), in the body as over the columns ("LiveCo<br>Medium", "deBench<br>Hard"). Text
+    that is not a markdown table comes back line by line, unchanged."""
     lines = text.split("\n")
     rule = _rule(lines)
     if rule < 1 or not lines[rule - 1].lstrip().startswith("|"):
         return [TableLine(line, line, False) for line in lines]
-    header = _flat(_cells(lines[rule - 1]))
     out = [TableLine(line, line, False) for line in lines[:rule - 1]]
     body = [(line, _cells(line) if line.lstrip().startswith("|") else None) for line in lines[rule + 1:]]
     numbers = [bool(cells) and any(_is_number(part) for parts in cells for part in parts) for _, cells in body]
     labels = [bool(cells) and not number and any(numbers) and _short(cells) and _sparse(_flat(cells))
               for (_, cells), number in zip(body, numbers)]
-    if len(body) > 1 and body[0][1] and not numbers[0] and not labels[0] and _short(body[0][1]) and any(numbers[1:]):
+    second = len(body) > 1 and body[0][1] and not numbers[0] and not labels[0] and _short(body[0][1]) \
+        and any(numbers[1:])  # a second header row: the model names under group labels
+    header = _header(_cells(lines[rule - 1]), bool(second))
+    if second:
         sub = _flat(body[0][1])
         width = max(len(header), len(sub))
         header = [" ".join(f"{h} {s}".split()) for h, s in
