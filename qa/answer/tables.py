@@ -60,20 +60,19 @@ def _sparse(cells: list[str]) -> bool:
     return 2 * cells.count("") >= len(cells)
 
 
-def _joined(cells: list[str]) -> str:
-    """The text of a row of spanning labels that the layout engine cut at the column lines ("Sof", "tware
-    Engine", "ering"): a piece that goes on in lower case continues its word."""
-    text = ""
-    for cell in filter(None, cells):
-        text += cell if text and text[-1].isalpha() and cell[0].islower() else f" {cell}"
-    return text.strip()
-
-
 def _continues(before: str, piece: str) -> bool:
     """A label piece that goes on from the one in the column before: cut at the column line inside a word. Two
     labels that begin alike are two names ("miniF2F-valid", "miniF2F-test"), not one cut in two."""
     return bool(before) and bool(piece) and (before[-1].isalpha() or before[-1] == "-") and piece[0].islower() \
         and before[:4] != piece[:4]
+
+
+def _joined(cells: list[str]) -> str:
+    """The text of a row of spanning labels that the layout engine cut at the column lines ("Sof", "tware
+    Engine", "ering"): a piece that continues the one before (`_continues`) joins it without a space."""
+    pieces = [cell for cell in cells if cell]
+    return "".join(piece if i and _continues(pieces[i - 1], piece) else f" {piece}"
+                   for i, piece in enumerate(pieces)).strip()
 
 
 def _group_labels(pieces: list[str]) -> list[str]:
@@ -86,7 +85,7 @@ def _group_labels(pieces: list[str]) -> list[str]:
             runs[-1].append(i)
         else:
             runs.append([i])
-    return [_joined([pieces[j] for j in run]) if len(run) > 1 else pieces[run[0]] for run in runs for _ in run]
+    return [_joined([pieces[j] for j in run]) for run in runs for _ in run]
 
 
 def _header(cells: list[list[str]], grouped: bool) -> list[str]:
