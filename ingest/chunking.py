@@ -17,6 +17,8 @@ from .text import CJK, split_sentences
 TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")  # the |---|---| line under a markdown table's header row
 _VALUE = re.compile(r"^[-+±]?\d[\d.,]*(?:%|x|×)?$")
 _FIGURE_MARK = re.compile(r"\[Figure \d+\]")  # where pymupdf4llm left an image out
+_GOES_ON = re.compile(r"\s*[a-z]")  # a piece that opens in lower case goes on with a sentence begun before it
+_SENTENCE_ENDS = (".", "!", "?", ":", ";", ")", "]", '"', "”", "’")
 RESIDUE_KEEPS = 0.6  # a chunk is embedded without its figure residue only while that keeps most of its text
 
 
@@ -142,7 +144,8 @@ def _pack(pieces: list[_Piece], header: str, budget: int, count_tokens: Callable
     for unit in units:
         size = count_tokens(unit.text) + 1
         if current and used + size > room:
-            carried = _caption_tail(current, unit.text, size, room, count_tokens)
+            carried = _caption_tail(current, unit.text, size, room, count_tokens) \
+                or _cut_paragraph(current, unit.text, size, room, count_tokens)
             groups.append(current[:len(current) - len(carried)])
             current, used = carried, sum(count_tokens(p.text) + 1 for p in carried)
         current.append(unit)
@@ -179,6 +182,16 @@ def _caption_tail(group: list[_Piece], following: str, size: int, room: int,
             fits = sum(count_tokens(p.text) + 1 for p in tail) + size <= room
             return tail if fits and not _reads_as_rows(group[start - 1].text) else []
     return []
+
+
+def _cut_paragraph(group: list[_Piece], following: str, size: int, room: int,
+                   count_tokens: Callable[[str], int]) -> list[_Piece]:
+    """The end of a full chunk that stops in mid-sentence where the next piece goes on with it (a paragraph split at
+    a page or column break: "we set the maximum sequence" | "length to 4K"): it moves on with that piece, when they
+    fit together, so that the sentence is read whole."""
+    if len(group) < 2 or not _GOES_ON.match(following) or group[-1].text.rstrip().endswith(_SENTENCE_ENDS):
+        return []
+    return group[-1:] if count_tokens(group[-1].text) + 1 + size <= room else []
 
 
 def _table_pieces(text: str, page: int) -> list[_Piece]:

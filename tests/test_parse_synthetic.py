@@ -6,7 +6,7 @@ import pytest
 from ingest.chunking import chunk_paper
 from ingest.layout import LayoutBox, clean_text
 from ingest.limits import IngestLimits
-from ingest.paper import BlockKind
+from ingest.paper import Block, BlockKind, Paper, Section
 from ingest.parse import parse_pdf
 from ingest.structure import build_structure, looks_like_heading
 from pdf_factory import RUNNING_HEADER, SyntheticPaper
@@ -75,6 +75,18 @@ def test_chunks_follow_sections_and_fit_the_model(parsed, embedder):
     intro = [c for c in chunks if c.section == "1 Introduction"]
     assert len(intro) >= 2, "a section longer than the budget is split"
     assert len({c.chunk_id for c in chunks}) == len(chunks)
+
+
+def test_a_sentence_cut_at_a_page_break_moves_on_into_the_next_chunk_whole():
+    """A paragraph split at a page break ends one block in mid-sentence and opens the next in lower case; a chunk that
+    fills up there had ended on "we set the maximum sequence" (DeepSeek-V2), and neither chunk read the sentence."""
+    blocks = [Block(BlockKind.BODY, "A sentence that fills the chunk. " * 4, 1),
+              Block(BlockKind.BODY, "During pre-training, we set the maximum sequence", 1),
+              Block(BlockKind.BODY, "length to 4K, and train on 8.1T tokens. " + "More of the paragraph. " * 4, 2)]
+    paper = Paper("x", None, "T", [], "", 1, 2, [Section("Method", 1, 1, ["Method"], blocks)], [], "0" * 64, "x.pdf")
+    chunks = chunk_paper(paper, lambda text: len(text.split()), 40)
+    assert [c.text.count("maximum sequence") for c in chunks] == [0, 1]
+    assert "maximum sequence\nlength to 4K" in chunks[1].text and (chunks[1].page_start, chunks[1].page_end) == (1, 2)
 
 
 @pytest.mark.parametrize("text, heading", [
