@@ -187,8 +187,8 @@ def _caption_tail(group: list[_Piece], following: str, size: int, room: int,
 def _cut_paragraph(group: list[_Piece], following: str, size: int, room: int,
                    count_tokens: Callable[[str], int]) -> list[_Piece]:
     """The end of a full chunk that stops in mid-sentence where the next piece goes on with it (a paragraph split at
-    a page or column break: "we set the maximum sequence" | "length to 4K"): it moves on with that piece, when they
-    fit together, so that the sentence is read whole."""
+    a page or column break: "the thinking time of DeepSeek-R1-Zero shows consistent improve-" | "ment ..."): it moves
+    on with that piece, when they fit together, so that the sentence is read whole."""
     if len(group) < 2 or not _GOES_ON.match(following) or group[-1].text.rstrip().endswith(_SENTENCE_ENDS):
         return []
     return group[-1:] if count_tokens(group[-1].text) + 1 + size <= room else []

@@ -79,7 +79,7 @@ def test_chunks_follow_sections_and_fit_the_model(parsed, embedder):
 
 def test_a_sentence_cut_at_a_page_break_moves_on_into_the_next_chunk_whole():
     """A paragraph split at a page break ends one block in mid-sentence and opens the next in lower case; a chunk that
-    fills up there had ended on "we set the maximum sequence" (DeepSeek-V2), and neither chunk read the sentence."""
+    filled up there ended on the sentence's first half, and neither chunk read it whole."""
     blocks = [Block(BlockKind.BODY, "A sentence that fills the chunk. " * 4, 1),
               Block(BlockKind.BODY, "During pre-training, we set the maximum sequence", 1),
               Block(BlockKind.BODY, "length to 4K, and train on 8.1T tokens. " + "More of the paragraph. " * 4, 2)]
