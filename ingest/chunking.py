@@ -188,10 +188,19 @@ def _cut_paragraph(group: list[_Piece], following: str, size: int, room: int,
                    count_tokens: Callable[[str], int]) -> list[_Piece]:
     """The end of a full chunk that stops in mid-sentence where the next piece goes on with it (a paragraph split at
     a page or column break: "the thinking time of DeepSeek-R1-Zero shows consistent improve-" | "ment ..."): it moves
-    on with that piece, when they fit together, so that the sentence is read whole."""
-    if len(group) < 2 or not _GOES_ON.match(following) or group[-1].text.rstrip().endswith(_SENTENCE_ENDS):
+    on with that piece, when they fit together, so that the sentence is read whole. A piece too long for that is cut
+    after its last full sentence, and only the unfinished one moves on (the group then ends in the two parts)."""
+    last = group[-1]
+    if not _GOES_ON.match(following) or last.text.rstrip().endswith(_SENTENCE_ENDS):
         return []
-    return group[-1:] if count_tokens(group[-1].text) + 1 + size <= room else []
+    if len(group) > 1 and count_tokens(last.text) + 1 + size <= room:
+        return group[-1:]
+    unfinished = split_sentences(last.text)[-1]
+    start = last.text.rfind(unfinished)
+    if start <= 0 or count_tokens(unfinished) + 1 + size > room:
+        return []
+    group[-1:] = [_Piece(last.text[:start].rstrip(), last.page), _Piece(last.text[start:], last.page)]
+    return group[-1:]
 
 
 def _table_pieces(text: str, page: int) -> list[_Piece]:

@@ -89,6 +89,18 @@ def test_a_sentence_cut_at_a_page_break_moves_on_into_the_next_chunk_whole():
     assert "maximum sequence\nlength to 4K" in chunks[1].text and (chunks[1].page_start, chunks[1].page_end) == (1, 2)
 
 
+def test_only_the_unfinished_sentence_of_a_long_piece_moves_on():
+    """A paragraph too long to move on with its continuation keeps its full sentences; its last, unfinished one
+    moves on, so the sentence is still read whole in one chunk."""
+    blocks = [Block(BlockKind.BODY, "A sentence that fills the chunk. " * 4 + "During pre-training, we set the maximum "
+                    "sequence", 1),
+              Block(BlockKind.BODY, "length to 4K, and train on 8.1T tokens. " + "More of the paragraph. " * 4, 2)]
+    paper = Paper("x", None, "T", [], "", 1, 2, [Section("Method", 1, 1, ["Method"], blocks)], [], "0" * 64, "x.pdf")
+    chunks = chunk_paper(paper, lambda text: len(text.split()), 40)
+    assert chunks[0].text.endswith("fills the chunk.") and chunks[0].page_end == 1
+    assert chunks[1].text.startswith("During pre-training, we set the maximum sequence\nlength to 4K")
+
+
 @pytest.mark.parametrize("text, heading", [
     ("3.2 Training Details", True), ("Limitations", True), ("A Appendix", True), ("関連研究", True),
     ("C. An Example of Using `exfalso` to Prove a Vacuously True Statement", True),
