@@ -169,6 +169,21 @@ def test_a_japanese_part_that_copies_the_english_is_translated_instead(library):
     assert "アントトラック" in prompt_text(fake.calls[4]) and "Answer in Japanese" in prompt_text(fake.calls[4])
 
 
+def test_a_japanese_part_that_writes_the_question_again_is_translated_instead(library):
+    """Shown the question as asked below its rewrite, the 1.5B model at times renders it instead of the answer."""
+    english = "It loses trails when ants cross, since their paths merge into one [1]."
+    question = "アントトラックはアリが交差したときになぜ軌跡を見失うのか、その理由を教えてください。"
+    fake = FakeChatModel(["Why does AntTrack lose trails?", english, question + " [1]",
+                          "アリの経路が一つに合流するため、交差すると軌跡を失います [1]。"])
+    stream = Asker(library, fake).ask(question)
+    assert "".join(stream) == stream.answer.text == english + JAPANESE_HEADING + \
+        "アリの経路が一つに合流するため、交差すると軌跡を失います [1]。"  # the question is never shown again
+    assert len(fake.calls) == 4 and "Translate" in fake.calls[3][0]["content"]
+    restated = "アントトラックはアリが交差したときに軌跡を見失います。経路が一つに合流するためです [1]。"
+    fake = FakeChatModel(["Why does AntTrack lose trails?", english, restated])
+    assert Asker(library, fake).ask(question).consume().text == english + JAPANESE_HEADING + restated
+
+
 def test_japanese_question_is_still_searched_when_the_model_is_down(library):
     fake = FakeChatModel([], fail=LLMUnavailable("The LLM (fake) could not answer: ConnectError."))
     answer = Asker(library, fake).ask("BeeNetはなぜ夜に失敗するのですか？").consume()

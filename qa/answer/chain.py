@@ -51,6 +51,8 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")  # kana and kanji
 COPY_CHARS = 40  # the Japanese part is shown once this much of it says it does not copy the English
 MAX_QUESTION_CHARS = 2000  # a question, not a document: the prompt must fit the model's context
 _NOT_WORDS = re.compile(r"\[\d*\]?|[\W_]")  # passage numbers (one still arriving too), spaces and punctuation
+_ECHO_GAP = re.compile(r"^(?:[ \t\u3000]|\[\d*\]?|[)）」』])*")  # may follow a question written again
+_ECHO_ENDS = ("。", "．", "？", "?", "！", "!", "\n")
 _PENDING = re.compile(r"[ \t]*\[\d*\]?[ \t]*$")  # a passage number at the end: is the value's place? (slots.py)
 SOURCE_LISTS = ("References:", "Sources:", "参考文献", "出典:")  # a reply unable to write brackets lists its sources
 # in words after these ("References:\n1. ConsisLoRA ... (2023), Section 5.2, Page 6"): no claim, and it ends there
@@ -259,8 +261,9 @@ class Asker:
     def _in_japanese(self, answer: Answer, messages: list, direct: Callable[[], list]) -> Iterator[str]:
         """The English answer written again in Japanese below it, in the same conversation (its passages are
         computed already), streamed; a sentence written again is left out (repeats.py). A reply that starts by
-        copying the English (the 0.5B model does) is stopped there, and the answer is translated alone instead,
-        or at last asked in Japanese directly (`direct`: the question's own prompt)."""
+        copying the English (the 0.5B model does) or by writing the question as asked again (the 1.5B, which reads
+        it below the rewrite) is stopped there, and the answer is translated alone instead, or at last asked in
+        Japanese directly (`direct`: the question's own prompt)."""
         english = answer.text.rstrip()
         attempts = (lambda: [*messages, message("assistant", english), message("user", IN_JAPANESE)],
                     lambda: [message("user", TRANSLATE_ANSWER.format(answer=english))], direct)
@@ -269,9 +272,10 @@ class Asker:
             reply = self._reply(attempt(), "ja")
             guard, sent = RepeatGuard(), 0
             for shown in guard.shown(reply):
-                if not sent and len(shown) < COPY_CHARS and not guard.repeated:
-                    continue  # held until it shows whether it copies the English
-                if not sent and attempt is not direct and _copies(shown, english):
+                if not sent and not guard.repeated and \
+                        (len(shown) < COPY_CHARS or _echo(shown, answer.question) is None):
+                    continue  # held until it shows that it copies neither the English nor the question
+                if not sent and attempt is not direct and (_copies(shown, english) or _echo(shown, answer.question)):
                     getattr(reply, "close", lambda: None)()
                     break
                 answer.text = english + JAPANESE_HEADING + guard.text
@@ -279,6 +283,8 @@ class Asker:
                     yield shown[sent:]
                     sent = len(shown)
             else:
+                if not sent and attempt is not direct and _echo(guard.text, answer.question, ended=True):
+                    continue
                 if not sent and guard.text:  # shorter than the held length
                     answer.text = english + JAPANESE_HEADING + guard.text
                     yield guard.text
@@ -358,6 +364,22 @@ def _copies(reply: str, english: str) -> bool:
     which the English holds (passage numbers and punctuation aside)."""
     start = _NOT_WORDS.sub("", reply)[:COPY_CHARS // 2]
     return bool(start) and not _JAPANESE.search(reply) and start in _NOT_WORDS.sub("", english)
+
+
+def _echo(reply: str, question: str, ended: bool = False) -> bool | None:
+    """Whether the reply writes the question as asked again, whole, and ends that sentence there (the 1.5B, shown
+    it below the rewrite, opened 12 of 43 Japanese parts so): None while all it has written is the question's
+    words. A reply that restates the question and answers in the same sentence ("...手法の名前はClip ...") does not."""
+    words, asked = _NOT_WORDS.sub("", reply), _NOT_WORDS.sub("", question)
+    if not words or not asked:
+        return False
+    if words != asked and words in asked:
+        return False if ended else None
+    held = re.search(r"(?:\[\d*\]?|[\W_])*".join(map(re.escape, asked)), reply)
+    if held is None:
+        return False
+    rest = _ECHO_GAP.sub("", reply[held.end():], count=1)
+    return rest[:1] in _ECHO_ENDS if rest else (True if ended else None)
 
 
 def says_something(text: str) -> bool:
