@@ -272,12 +272,13 @@ class Asker:
             reply = self._reply(attempt(), "ja")
             guard, sent = RepeatGuard(), 0
             for shown in guard.shown(reply):
-                if not sent and not guard.repeated and \
-                        (len(shown) < COPY_CHARS or _echo(shown, answer.question) is None):
-                    continue  # held until it shows that it copies neither the English nor the question
-                if not sent and attempt is not direct and (_copies(shown, english) or _echo(shown, answer.question)):
-                    getattr(reply, "close", lambda: None)()
-                    break
+                if not sent:
+                    echo = _echo(shown, answer.question)
+                    if not guard.repeated and (len(shown) < COPY_CHARS or echo is None):
+                        continue  # held until it shows that it copies neither the English nor the question
+                    if attempt is not direct and (_copies(shown, english) or echo):
+                        getattr(reply, "close", lambda: None)()
+                        break
                 answer.text = english + JAPANESE_HEADING + guard.text
                 if len(shown) > sent:
                     yield shown[sent:]
@@ -375,11 +376,11 @@ def _echo(reply: str, question: str, ended: bool = False) -> bool | None:
         return False
     if words != asked and words in asked:
         return False if ended else None
-    held = re.search(r"(?:\[\d*\]?|[\W_])*".join(map(re.escape, asked)), reply)
+    held = re.search(f"(?:{_NOT_WORDS.pattern})*".join(map(re.escape, asked)), reply)
     if held is None:
         return False
     rest = _ECHO_GAP.sub("", reply[held.end():], count=1)
-    return rest[:1] in _ECHO_ENDS if rest else (True if ended else None)
+    return rest[:1] in _ECHO_ENDS if rest else ended or None
 
 
 def says_something(text: str) -> bool:
